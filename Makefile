@@ -1,0 +1,46 @@
+# One task runner for the project; the README names these targets.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install run test lint typecheck format lock suites seal-seeds clean
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP)  ## create .venv with exactly the locked versions
+
+run: install  ## run the pipeline on the bundled sample into ./warehouse and print a summary
+	$(BIN)/alliance run
+
+lint: install
+	$(BIN)/ruff check flows transforms tests scripts
+	$(BIN)/ruff format --check flows transforms tests scripts
+
+typecheck: install
+	$(BIN)/mypy
+
+test: install lint typecheck  ## lint, type-check and run the test suite
+	$(BIN)/pytest
+
+format: install
+	$(BIN)/ruff format flows transforms tests scripts
+	$(BIN)/ruff check --fix flows transforms tests scripts
+
+lock:  ## re-resolve pyproject.toml into requirements.lock (in a scratch venv)
+	rm -rf /tmp/alliance-lock && $(PYTHON) -m venv /tmp/alliance-lock
+	/tmp/alliance-lock/bin/pip install --quiet -e '.[dev]'
+	/tmp/alliance-lock/bin/pip freeze --exclude-editable > requirements.lock
+
+suites: install  ## regenerate expectations/*.json from transforms/schema.py
+	$(BIN)/python scripts/build_suites.py
+
+seal-seeds: install  ## record seed checksums after a reviewed change (BUMP=taxonomy to bump)
+	$(BIN)/python scripts/seal_seeds.py $(if $(BUMP),--bump $(BUMP),)
+
+clean:
+	rm -rf $(VENV) warehouse .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,244 @@
+"""The ingest flow: inbox -> batches -> validated rows -> one Delta commit per table."""
+
+import datetime as dt
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import unmapped
+
+from flows.inbox import discover_inbox, read_inputs
+from flows.seeds import load_reference
+from flows.settings import Settings
+from flows.validation import validate_tables
+from flows.warehouse import Warehouse, runs_json
+from transforms.errors import ValidationFailure
+from transforms.ingest import InputFile, Rejection
+from transforms.pipeline import BatchResult, Extractors, process_batch, quarantine_row
+from transforms.schema import ARTICLE_TABLES, SCHEMA_VERSION, TABLES, to_arrow
+
+
+def new_run_id(now: dt.datetime) -> str:
+    """Sortable, unique run id."""
+    return now.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+
+
+def process_paths(
+    paths: list[Path],
+    inbox: str,
+    max_bytes: int,
+    ex: Extractors,
+    run_id: str,
+    ingested_at: dt.datetime,
+    seen_sources: frozenset[str],
+    seen_content: frozenset[str],
+) -> BatchResult:
+    """Read one batch of inbox files and run the pure pipeline on them."""
+    items = read_inputs(paths, inbox, max_bytes)
+    inputs = [i for i in items if isinstance(i, InputFile)]
+    result = process_batch(
+        inputs,
+        ex,
+        run_id=run_id,
+        ingested_at=ingested_at,
+        seen_sources=seen_sources,
+        seen_content=seen_content,
+    )
+    rejected = [
+        quarantine_row(r, run_id, ingested_at)
+        for r in items
+        if isinstance(r, Rejection) and r.source_sha256 not in seen_sources
+    ]
+    result.inputs_skipped += sum(
+        isinstance(r, Rejection) and r.source_sha256 in seen_sources for r in items
+    )
+    result.files += len(items) - len(inputs)
+    if rejected:
+        result.tables["quarantine"] = pa.concat_tables(
+            [result.tables["quarantine"], to_arrow("quarantine", rejected)]
+        )
+    return result
+
+
+def merge_batches(
+    results: list[BatchResult], run_id: str, when: dt.datetime
+) -> dict[str, pa.Table]:
+    """Concatenate batch tables; an article already produced by an earlier batch is a duplicate."""
+    seen: set[str] = set()
+    parts: dict[str, list[pa.Table]] = {name: [] for name in TABLES if name != "runs"}
+    for res in results:
+        tables = dict(res.tables)
+        dupes = [a for a in res.article_ids if a in seen]
+        if dupes:
+            arts = tables["articles"].filter(
+                pc.is_in(tables["articles"]["article_id"], pa.array(dupes))
+            )
+            rows = [
+                quarantine_row(
+                    Rejection(
+                        uri,
+                        sha,
+                        "dedupe",
+                        "duplicate_content",
+                        f"{uri}: same normalized text as article {aid}",
+                        aid,
+                    ),
+                    run_id,
+                    when,
+                )
+                for aid, uri, sha in zip(
+                    arts["article_id"].to_pylist(),
+                    arts["source_uri"].to_pylist(),
+                    arts["source_sha256"].to_pylist(),
+                    strict=True,
+                )
+            ]
+            for name in ARTICLE_TABLES:
+                tables[name] = tables[name].filter(
+                    pc.invert(pc.is_in(tables[name]["article_id"], pa.array(dupes)))
+                )
+            tables["quarantine"] = pa.concat_tables(
+                [tables["quarantine"], to_arrow("quarantine", rows)]
+            )
+        seen.update(res.article_ids)
+        for name, table in tables.items():
+            parts[name].append(table)
+    return {
+        name: pa.concat_tables(ts) if ts else TABLES[name].schema.empty_table()
+        for name, ts in parts.items()
+    }
+
+
+def commit_run(
+    wh: Warehouse, tables: dict[str, pa.Table], run_row: dict[str, Any]
+) -> dict[str, int]:
+    """Commit every table, then the run row with the resulting versions."""
+    new_ids = tables["articles"]["article_id"].to_pylist()
+    orphans = wh.orphan_article_ids(new_ids)  # left by an interrupted earlier run
+    versions = wh.commit(tables, replace_articles=orphans)
+    run_row["table_versions"] = runs_json(versions)
+    run_row["finished_at"] = dt.datetime.now(dt.UTC)
+    versions["runs"] = wh.commit({"runs": to_arrow("runs", [run_row])})["runs"]
+    return versions
+
+
+process_paths_task = task(name="process-batch", cache_policy=NO_CACHE)(process_paths)
+validate_task = task(name="validate", cache_policy=NO_CACHE)(validate_tables)
+commit_task = task(name="commit", cache_policy=NO_CACHE)(commit_run)
+
+
+def _chunks(items: list[Path], size: int) -> list[list[Path]]:
+    return [items[i : i + size] for i in range(0, len(items), max(1, size))]
+
+
+@flow(name="alliance-ingest", task_runner=ThreadPoolTaskRunner(max_workers=2))  # type: ignore[arg-type]
+def ingest_flow(
+    inbox: str | None = None, warehouse: str | None = None, batch_size: int | None = None
+) -> dict:
+    """Ingest new articles from the inbox into the warehouse; returns the run summary."""
+    settings = Settings.from_env(inbox=inbox, warehouse=warehouse, batch_size=batch_size)
+    logger = get_run_logger()
+    started = dt.datetime.now(dt.UTC)
+    run_id = new_run_id(started)
+    reference = load_reference()
+    ex = Extractors.build(reference)
+    wh = Warehouse(settings.warehouse)
+    wh.ensure_tables()
+    seen_sources = frozenset(wh.seen_source_hashes())
+    seen_content = frozenset(wh.column_values("articles", "article_id"))
+    paths = discover_inbox(settings.inbox)
+    logger.info("run %s: %d files in %s", run_id, len(paths), settings.inbox)
+    futures = process_paths_task.map(
+        _chunks(paths, settings.batch_size),
+        inbox=unmapped(settings.inbox),
+        max_bytes=unmapped(settings.max_file_bytes),
+        ex=unmapped(ex),
+        run_id=unmapped(run_id),
+        ingested_at=unmapped(started),
+        seen_sources=unmapped(seen_sources),
+        seen_content=unmapped(seen_content),
+    )
+    results = [f.result() for f in futures]
+    tables = merge_batches(results, run_id, started)
+    run_row: dict[str, Any] = {
+        "run_id": run_id,
+        "flow": "ingest",
+        "started_at": started,
+        "finished_at": started,
+        "inbox": str(Path(settings.inbox).resolve()),
+        "files_seen": len(paths),
+        "articles_new": 0,
+        "inputs_skipped": sum(r.inputs_skipped for r in results),
+        "quarantined": 0,
+        "validation_success": False,
+        "validation_failures": 0,
+        "table_versions": "{}",
+        "rows_written": "{}",
+        "taxonomy_version": reference.taxonomy.version,
+        "gazetteer_version": reference.gazetteer.version,
+        "schema_version": SCHEMA_VERSION,
+        "status": "failed",
+    }
+    try:
+        outcome = validate_task(tables, reference, run_id)
+    except ValidationFailure as exc:
+        run_row["finished_at"] = dt.datetime.now(dt.UTC)
+        wh.commit({"runs": to_arrow("runs", [run_row])})
+        logger.error("run %s stopped before writing: %s", run_id, exc)
+        raise
+    tables = outcome.tables
+    rows_written = {name: t.num_rows for name, t in tables.items()}
+    run_row.update(
+        articles_new=tables["articles"].num_rows,
+        quarantined=tables["quarantine"].num_rows,
+        validation_success=outcome.success,
+        validation_failures=len(outcome.failures),
+        rows_written=runs_json(rows_written),
+        status="succeeded",
+    )
+    versions = commit_task(wh, tables, run_row)
+    summary = {
+        "run_id": run_id,
+        "warehouse": wh.root,
+        "inbox": run_row["inbox"],
+        "files_seen": len(paths),
+        "articles_new": run_row["articles_new"],
+        "inputs_skipped": run_row["inputs_skipped"],
+        "quarantined": run_row["quarantined"],
+        "validation_failures": run_row["validation_failures"],
+        "rows_written": rows_written,
+        "table_versions": versions,
+        "taxonomy_version": reference.taxonomy.version,
+        "gazetteer_version": reference.gazetteer.version,
+        "quarantine_reasons": _reason_counts(tables["quarantine"]),
+        "issue_counts": _issue_counts(tables["article_issues"]),
+    }
+    logger.info(
+        "run %s: %d new articles, %d skipped, %d quarantined",
+        run_id,
+        summary["articles_new"],
+        summary["inputs_skipped"],
+        summary["quarantined"],
+    )
+    return summary
+
+
+def _reason_counts(quarantine: pa.Table) -> dict[str, int]:
+    if quarantine.num_rows == 0:
+        return {}
+    counts = pc.value_counts(quarantine["reason"]).to_pylist()
+    return {c["values"]: c["counts"] for c in counts}
+
+
+def _issue_counts(article_issues: pa.Table) -> dict[str, int]:
+    if article_issues.num_rows == 0:
+        return {}
+    counts = pc.value_counts(article_issues["issue_code"]).to_pylist()
+    return dict(
+        sorted(((c["values"], c["counts"]) for c in counts), key=lambda kv: (-kv[1], kv[0]))
+    )

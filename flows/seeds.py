@@ -1,0 +1,88 @@
+"""Load the reference data in seeds/ (the impure edge of transforms.reference)."""
+
+import csv
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from transforms.errors import ReferenceDataError
+from transforms.reference import (
+    Reference,
+    parse_boilerplate,
+    parse_gazetteer,
+    parse_outlets,
+    parse_taxonomy,
+)
+
+SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
+# Files whose content each version covers; editing one requires a version bump.
+SEED_GROUPS = {
+    "taxonomy": ("taxonomy.yaml",),
+    "gazetteer": (
+        "gazetteer/states.csv",
+        "gazetteer/people.csv",
+        "gazetteer/organizations.csv",
+        "gazetteer/traps.yaml",
+    ),
+    "normalizer": ("boilerplate.yaml", "outlets.yaml"),
+}
+
+
+def _yaml(path: Path) -> Any:
+    try:
+        with path.open(encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except (OSError, yaml.YAMLError) as exc:
+        raise ReferenceDataError(f"{path}: {exc}") from exc
+
+
+def _csv(path: Path) -> list[dict[str, str]]:
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            return list(csv.DictReader(fh))
+    except (OSError, csv.Error) as exc:
+        raise ReferenceDataError(f"{path}: {exc}") from exc
+
+
+def seed_checksums(seeds_dir: Path = SEEDS_DIR) -> dict[str, str]:
+    """SHA-256 over each seed group's files, in a fixed order."""
+    out = {}
+    for group, files in SEED_GROUPS.items():
+        digest = hashlib.sha256()
+        for name in files:
+            digest.update(name.encode() + b"\0" + (seeds_dir / name).read_bytes() + b"\0")
+        out[group] = digest.hexdigest()
+    return out
+
+
+def recorded_versions(seeds_dir: Path = SEEDS_DIR) -> dict[str, dict[str, str]]:
+    """The versions and checksums recorded in seeds/VERSIONS.yaml."""
+    data = _yaml(seeds_dir / "VERSIONS.yaml") or {}
+    return {k: {"version": str(v["version"]), "sha256": str(v["sha256"])} for k, v in data.items()}
+
+
+def load_reference(seeds_dir: Path = SEEDS_DIR) -> Reference:
+    """Parse every seed file into a Reference stamped with the recorded versions."""
+    versions = recorded_versions(seeds_dir)
+    taxonomy_data = _yaml(seeds_dir / "taxonomy.yaml")
+    taxonomy = parse_taxonomy(taxonomy_data)
+    if taxonomy.version != versions["taxonomy"]["version"]:
+        raise ReferenceDataError(
+            f"{seeds_dir / 'taxonomy.yaml'}: version {taxonomy.version} differs from "
+            f"VERSIONS.yaml ({versions['taxonomy']['version']})"
+        )
+    gaz_dir = seeds_dir / "gazetteer"
+    gazetteer = parse_gazetteer(
+        versions["gazetteer"]["version"],
+        _csv(gaz_dir / "states.csv"),
+        _csv(gaz_dir / "people.csv"),
+        _csv(gaz_dir / "organizations.csv"),
+        (_yaml(gaz_dir / "traps.yaml") or {}).get("traps", []),
+    )
+    boilerplate = parse_boilerplate((_yaml(seeds_dir / "boilerplate.yaml") or {}).get("rules", []))
+    outlets = parse_outlets((_yaml(seeds_dir / "outlets.yaml") or {}).get("outlets", []))
+    return Reference(
+        taxonomy, gazetteer, boilerplate, outlets, {k: v["version"] for k, v in versions.items()}
+    )

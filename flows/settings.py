@@ -1,0 +1,32 @@
+"""Typed run settings in one place: defaults, overridable by ALLIANCE_* variables and CLI flags."""
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Settings of one run."""
+
+    inbox: str = str(REPO_ROOT / "seeds" / "articles")
+    """Folder of input files (.txt, .html/.htm, .json, .jsonl)."""
+    warehouse: str = "warehouse"
+    """Root of the Delta tables: a local folder or an object-store URI."""
+    batch_size: int = 200
+    """Articles per Prefect task; tasks run over batches, never one per article."""
+    max_file_bytes: int = 20 * 1024 * 1024
+    """Inputs larger than this are quarantined unread."""
+
+    @classmethod
+    def from_env(cls, **overrides: object) -> "Settings":
+        """Defaults, then ALLIANCE_<FIELD> variables, then explicit non-None overrides."""
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            env = os.environ.get(f"ALLIANCE_{f.name.upper()}")
+            if env is not None:
+                values[f.name] = int(env) if f.type in (int, "int") else env
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]

@@ -1,0 +1,270 @@
+"""Validate a run's rows with the Great Expectations suites in expectations/.
+
+Rows that fail a row-level expectation are moved to quarantine (an article that
+fails takes its dependent rows with it); a table-level failure such as schema
+drift raises ValidationFailure and nothing is written.
+"""
+
+import datetime as dt
+import json
+import logging
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from transforms.errors import ValidationFailure
+from transforms.ingest import Rejection
+from transforms.pipeline import quarantine_row
+from transforms.reference import Reference
+from transforms.schema import ARTICLE_TABLES, TABLES
+
+SUITES_DIR = Path(__file__).resolve().parent.parent / "expectations"
+TABLE_LEVEL = ("expect_table_columns_to_match_ordered_list", "expect_table_columns_to_match_set")
+_LOCK = threading.Lock()  # GX contexts are not thread-safe; one validation at a time
+_CONTEXT: dict[str, Any] = {}
+
+
+@dataclass
+class ValidationOutcome:
+    """Rows that passed, quarantine rows for those that failed, and a summary per table."""
+
+    tables: dict[str, pa.Table]
+    failures: list[dict] = field(default_factory=list)
+    summary: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def success(self) -> bool:
+        """True when no row failed."""
+        return not self.failures
+
+
+def suite_params(reference: Reference) -> dict[str, Any]:
+    """Values substituted for {"$param": name} in the suites."""
+    tax = reference.taxonomy
+    return {
+        "taxonomy_codes": sorted(tax.codes),
+        "taxonomy_rule_ids": sorted({r.rule_id for c in tax.codes.values() for r in c.rules}),
+        "taxonomy_version": [tax.version],
+        "iso3_codes": sorted(reference.gazetteer.states),
+        "boilerplate_rule_ids": sorted(r.rule_id for r in reference.boilerplate),
+        "latest_plausible_date": (dt.date.today() + dt.timedelta(days=2)).isoformat(),
+    }
+
+
+def load_suite(name: str, params: dict[str, Any], suites_dir: Path = SUITES_DIR) -> dict:
+    """A suite as a dict with its parameters filled in."""
+    path = suites_dir / f"{name}.json"
+    try:
+        raw = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValidationFailure("bad_suite", f"{path}: {exc}") from exc
+
+    def fill(value: Any) -> Any:
+        if isinstance(value, dict) and set(value) == {"$param"}:
+            return params[value["$param"]]
+        if isinstance(value, dict):
+            return {k: fill(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [fill(v) for v in value]
+        return value
+
+    return fill(raw)
+
+
+def _context() -> Any:
+    if "ctx" not in _CONTEXT:
+        import great_expectations as gx  # ~5 s import: only where validation runs
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        logging.getLogger("great_expectations").setLevel(logging.WARNING)
+        ctx = gx.get_context(mode="ephemeral")
+        ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
+        _CONTEXT["gx"] = gx
+        _CONTEXT["ctx"] = ctx
+        _CONTEXT["source"] = ctx.data_sources.add_pandas("alliance")
+        _CONTEXT["batches"] = {}
+    return _CONTEXT
+
+
+def _run_suite(
+    name: str, frame: pd.DataFrame, suite_dict: dict
+) -> list[tuple[str, str, list[int]]]:
+    """(expectation type, column, failing row positions) for each failed expectation."""
+    state = _context()
+    gx, ctx = state["gx"], state["ctx"]
+    if name not in state["batches"]:
+        asset = state["source"].add_dataframe_asset(name)
+        state["batches"][name] = asset.add_batch_definition_whole_dataframe(f"{name}_batch")
+    suite_name = f"{suite_dict['name']}_{id(suite_dict)}"
+    suite = ctx.suites.add(
+        gx.ExpectationSuite(name=suite_name, expectations=suite_dict["expectations"])
+    )
+    try:
+        batch = state["batches"][name].get_batch(batch_parameters={"dataframe": frame})
+        result = batch.validate(suite, result_format={"result_format": "COMPLETE"})
+    finally:
+        ctx.suites.delete(suite_name)
+    failed = []
+    for r in result.results:
+        if r.success:
+            continue
+        cfg = r.expectation_config
+        column = (
+            cfg.kwargs.get("column")
+            or cfg.kwargs.get("column_A")
+            or ",".join(cfg.kwargs.get("column_list", []) or [])
+        )
+        if r.exception_info and r.exception_info.get("raised_exception"):
+            raise ValidationFailure(
+                "expectation_error",
+                f"{name}: {cfg.type} on {column}: {r.exception_info.get('exception_message')}",
+            )
+        failed.append((cfg.type, column, list(r.result.get("unexpected_index_list") or [])))
+    return failed
+
+
+def _offset_failures(tables: dict[str, pa.Table]) -> dict[str, list[tuple[str, str, list[int]]]]:
+    """Rows whose offsets do not slice the article text back to matched_text."""
+    texts = dict(
+        zip(
+            tables["articles"]["article_id"].to_pylist(),
+            tables["articles"]["text"].to_pylist(),
+            strict=True,
+        )
+    )
+    out: dict[str, list[tuple[str, str, list[int]]]] = {}
+    for name in ("issue_mentions", "actor_mentions"):
+        t = tables[name]
+        bad = [
+            i
+            for i, (aid, s, e, m) in enumerate(
+                zip(
+                    t["article_id"].to_pylist(),
+                    t["start"].to_pylist(),
+                    t["end"].to_pylist(),
+                    t["matched_text"].to_pylist(),
+                    strict=True,
+                )
+            )
+            if aid not in texts or texts[aid][s:e] != m
+        ]
+        if bad:
+            out[name] = [("offsets_slice_text", "start,end", bad)]
+    return out
+
+
+def validate_tables(
+    tables: dict[str, pa.Table], reference: Reference, run_id: str
+) -> ValidationOutcome:
+    """Validate every table; move failing rows to quarantine; raise on table-level failure."""
+    for name, table in tables.items():
+        expected = TABLES[name].schema
+        if not table.schema.equals(expected):
+            raise ValidationFailure(
+                "schema_drift",
+                f"table {name}: columns {table.schema.names} with types {[str(t) for t in table.schema.types]} "
+                f"do not match the schema {expected.names}",
+            )
+    params = suite_params(reference)
+    failures_by_table: dict[str, list[tuple[str, str, list[int]]]] = defaultdict(list)
+    with _LOCK:
+        for name, table in tables.items():
+            if table.num_rows == 0 or not (SUITES_DIR / f"{name}.json").exists():
+                continue
+            suite = load_suite(name, params)
+            for type_, column, rows in _run_suite(name, table.to_pandas(), suite):
+                if type_ in TABLE_LEVEL or not rows:
+                    raise ValidationFailure(
+                        "table_expectation_failed",
+                        f"table {name}: {type_} failed on {column or 'the table'}",
+                    )
+                failures_by_table[name].append((type_, column, rows))
+    for name, fails in _offset_failures(tables).items():
+        failures_by_table[name].extend(fails)
+    if "quarantine" in failures_by_table:
+        type_, column, _ = failures_by_table["quarantine"][0]
+        raise ValidationFailure("quarantine_invalid", f"quarantine rows fail {type_} on {column}")
+    return _apply_failures(tables, failures_by_table, run_id)
+
+
+def _apply_failures(
+    tables: dict[str, pa.Table], failures: dict[str, list[tuple[str, str, list[int]]]], run_id: str
+) -> ValidationOutcome:
+    articles = tables["articles"]
+    uri_of = dict(
+        zip(articles["article_id"].to_pylist(), articles["source_uri"].to_pylist(), strict=True)
+    )
+    sha_of = dict(
+        zip(articles["article_id"].to_pylist(), articles["source_sha256"].to_pylist(), strict=True)
+    )
+    now = dt.datetime.now(dt.UTC)
+    quarantined: list[dict] = []
+    bad_articles: dict[str, str] = {}
+    drop_rows: dict[str, set[int]] = defaultdict(set)
+    summary = {name: {"rows": t.num_rows, "failed_rows": 0} for name, t in tables.items()}
+    for name, fails in failures.items():
+        ids = (
+            tables[name]["article_id"].to_pylist()
+            if "article_id" in tables[name].column_names
+            else []
+        )
+        for type_, column, rows in fails:
+            for i in rows:
+                drop_rows[name].add(i)
+                aid = ids[i] if ids else None
+                detail = f"{uri_of.get(aid, aid)}: {name} row {i} failed {type_} on {column}"
+                if name == "articles" and aid is not None:
+                    bad_articles.setdefault(aid, detail)
+                elif aid is not None:
+                    quarantined.append(
+                        quarantine_row(
+                            Rejection(
+                                uri_of.get(aid, str(aid)),
+                                sha_of.get(aid, ""),
+                                "validate",
+                                type_,
+                                detail,
+                                aid,
+                            ),
+                            run_id,
+                            now,
+                        )
+                    )
+        summary[name]["failed_rows"] = len(drop_rows[name])
+    for aid, detail in bad_articles.items():
+        reason = detail.rsplit(" failed ", 1)[1].split(" on ")[0]
+        quarantined.append(
+            quarantine_row(
+                Rejection(
+                    uri_of.get(aid, aid), sha_of.get(aid, ""), "validate", reason, detail, aid
+                ),
+                run_id,
+                now,
+            )
+        )
+    out: dict[str, pa.Table] = {}
+    for name, table in tables.items():
+        mask = (
+            [i not in drop_rows[name] for i in range(table.num_rows)] if drop_rows[name] else None
+        )
+        if mask is not None:
+            table = table.filter(pa.array(mask))
+        if bad_articles and name in ARTICLE_TABLES:
+            table = table.filter(
+                pc.invert(pc.is_in(table["article_id"], pa.array(sorted(bad_articles))))
+            )
+        out[name] = table
+    if quarantined:
+        out["quarantine"] = pa.concat_tables(
+            [
+                out["quarantine"],
+                pa.Table.from_pylist(quarantined, schema=TABLES["quarantine"].schema),
+            ]
+        )
+    return ValidationOutcome(out, quarantined, summary)

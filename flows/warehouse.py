@@ -1,0 +1,172 @@
+"""The warehouse: one Delta Lake table per output table, written atomically, read by version."""
+
+import json
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+from deltalake import DeltaTable, write_deltalake
+from deltalake.exceptions import CommitFailedError, TableNotFoundError
+
+from transforms.errors import WarehouseError
+from transforms.schema import ARTICLE_TABLES, TABLES
+
+# Commit order: rows that hang off an article first, the article row last, so that an
+# interrupted run leaves no article without its mentions (orphans are replaced on re-run).
+COMMIT_ORDER = (
+    "sentences",
+    "boilerplate_lines",
+    "issue_mentions",
+    "article_issues",
+    "actor_mentions",
+    "actor_issue_links",
+    "articles",
+    "quarantine",
+    "runs",
+)
+RETRIES = 5
+
+
+def _is_local(uri: str) -> bool:
+    return "://" not in uri or uri.startswith("file://")
+
+
+@dataclass
+class Warehouse:
+    """Delta tables under ``root`` (a local path or an object-store URI)."""
+
+    root: str
+    storage_options: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if _is_local(self.root):
+            self.root = str(Path(self.root.removeprefix("file://")).resolve())
+
+    def uri(self, name: str) -> str:
+        """Location of table ``name``."""
+        return f"{self.root.rstrip('/')}/{name}"
+
+    def table(self, name: str, version: int | None = None) -> DeltaTable | None:
+        """The Delta table (at ``version``), or None when it does not exist yet."""
+        try:
+            return DeltaTable(
+                self.uri(name), version=version, storage_options=dict(self.storage_options) or None
+            )
+        except TableNotFoundError:
+            return None
+
+    def ensure_tables(self) -> None:
+        """Create every missing table, empty, with its schema (so readers always find them)."""
+        if _is_local(self.root):
+            Path(self.root).mkdir(parents=True, exist_ok=True)
+        for name, spec in TABLES.items():
+            if self.table(name) is None:
+                write_deltalake(
+                    self.uri(name),
+                    spec.schema.empty_table(),
+                    mode="append",
+                    storage_options=dict(self.storage_options) or None,
+                )
+
+    def column_values(self, name: str, column: str) -> set[str]:
+        """Distinct non-null values of one column (reads only that column)."""
+        dt = self.table(name)
+        if dt is None:
+            return set()
+        values = dt.to_pyarrow_dataset().to_table(columns=[column]).column(column)
+        return {v for v in pc.unique(values).to_pylist() if v is not None}
+
+    def seen_source_hashes(self) -> set[str]:
+        """Hashes of every input already stored as an article or quarantined."""
+        return self.column_values("articles", "source_sha256") | self.column_values(
+            "quarantine", "source_sha256"
+        )
+
+    def versions(self) -> dict[str, int]:
+        """Current version of every table."""
+        out = {}
+        for name in TABLES:
+            dt = self.table(name)
+            if dt is not None:
+                out[name] = dt.version()
+        return out
+
+    def read(
+        self, name: str, version: int | None = None, columns: list[str] | None = None
+    ) -> pa.Table:
+        """A table (at ``version``) as Arrow, reading the files of that version only."""
+        dt = self.table(name, version)
+        if dt is None:
+            raise WarehouseError("missing_table", f"{self.uri(name)}: no such table")
+        return ds.dataset(dt.file_uris(), format="parquet", schema=TABLES[name].schema).to_table(
+            columns=columns
+        )
+
+    def commit(
+        self, tables: Mapping[str, pa.Table], replace_articles: Iterable[str] = ()
+    ) -> dict[str, int]:
+        """Write each non-empty table in one commit; article rows for ``replace_articles`` are replaced."""
+        replace = sorted(set(replace_articles))
+        versions: dict[str, int] = {}
+        for name in COMMIT_ORDER:
+            data = tables.get(name)
+            if data is None or (data.num_rows == 0 and not (replace and name in ARTICLE_TABLES)):
+                continue
+            if not data.schema.equals(TABLES[name].schema):
+                raise WarehouseError("schema_drift", f"{name}: rows do not match the table schema")
+            versions[name] = self._write(name, data, replace if name in ARTICLE_TABLES else [])
+        return versions
+
+    def _write(self, name: str, data: pa.Table, replace: list[str]) -> int:
+        uri = self.uri(name)
+        opts = dict(self.storage_options) or None
+        if name == "quarantine":
+            existing = self.column_values(name, "quarantine_id")
+            data = data.filter(
+                pc.invert(pc.is_in(data["quarantine_id"], pa.array(sorted(existing), pa.string())))
+            )
+            if data.num_rows == 0:
+                dt = self.table(name)
+                return dt.version() if dt else -1
+        delay = 0.2
+        for attempt in range(RETRIES):
+            try:
+                if replace:
+                    ids = ", ".join("'" + i.replace("'", "''") + "'" for i in replace)
+                    write_deltalake(
+                        uri,
+                        data,
+                        mode="overwrite",
+                        predicate=f"article_id IN ({ids})",
+                        storage_options=opts,
+                    )
+                else:
+                    write_deltalake(uri, data, mode="append", storage_options=opts)
+                dt = self.table(name)
+                assert dt is not None
+                return dt.version()
+            except CommitFailedError:
+                if attempt == RETRIES - 1:
+                    raise
+                time.sleep(delay)
+                delay *= 2
+        raise WarehouseError("commit_failed", f"{uri}: gave up after {RETRIES} attempts")
+
+    def orphan_article_ids(self, candidates: Iterable[str]) -> set[str]:
+        """Of ``candidates``, ids that already have rows in some article table (from an interrupted run)."""
+        wanted = set(candidates)
+        if not wanted:
+            return set()
+        found: set[str] = set()
+        for name in ARTICLE_TABLES:
+            found |= self.column_values(name, "article_id") & wanted
+        return found
+
+
+def runs_json(mapping: Mapping[str, int]) -> str:
+    """Stable JSON for the runs table's map columns."""
+    return json.dumps(dict(sorted(mapping.items())), separators=(",", ":"))

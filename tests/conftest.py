@@ -1,0 +1,51 @@
+"""Shared fixtures: reference data compiled once, Prefect's test harness once per session."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+for key, value in {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+}.items():
+    os.environ.setdefault(key, value)
+
+from flows.seeds import load_reference  # noqa: E402
+from transforms.pipeline import Extractors  # noqa: E402
+
+TESTS = Path(__file__).resolve().parent
+REPO = TESTS.parent
+SAMPLES = REPO / "seeds" / "articles"
+
+
+@pytest.fixture(scope="session")
+def reference():
+    return load_reference()
+
+
+@pytest.fixture(scope="session")
+def extractors(reference):
+    return Extractors.build(reference)
+
+
+@pytest.fixture(scope="session")
+def seed_labels():
+    return [
+        json.loads(line)
+        for line in (TESTS / "seed_labels.jsonl").read_text().splitlines()
+        if line.strip()
+    ]
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """Prefect's test server, started once for the whole session (about 20 s)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=90):
+        yield

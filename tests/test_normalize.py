@@ -1,0 +1,106 @@
+"""Normalization: typography, boilerplate with rule ids, recovered metadata."""
+
+import datetime as dt
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from transforms.normalize import (
+    clean_text,
+    coerce_date,
+    normalize_text,
+    parse_date,
+    strip_boilerplate,
+)
+
+
+def test_clean_text_fixes_typography_and_mojibake():
+    raw = "Seoul\u2019s \u201cplan\u201d \u2014 it\u00a0works\u200b.\r\n\n\n\n\u2022 first point\n  \u25aa second\t\tpoint  "
+    assert clean_text(raw) == 'Seoul\'s "plan" - it works.\n\n- first point\n- second point'
+    assert clean_text("The alliance\u00e2\u20ac\u2122s future") == "The alliance's future"
+
+
+@settings(max_examples=200)
+@given(st.text(max_size=300))
+def test_clean_text_is_idempotent(raw):
+    once = clean_text(raw)
+    assert clean_text(once) == once
+
+
+def test_boilerplate_lines_are_removed_with_rule_ids(reference):
+    text = clean_text(
+        "Go to contents\n\nAllies meet\n\nAllies meet\n\nPosted August. 09, 2019 07:36,\n\n"
+        "Seoul and Washington met on Friday.\nImage Credit: Flickr\n"
+        "Enjoying this article? Click here to subscribe for full access. Just $5 a month.\n"
+        "They agreed.\nSign up for our weekly newsletter\nThe Weekly Brief\nNo comments:\nPost a Comment"
+    )
+    body, removed = strip_boilerplate(text, reference.boilerplate)
+    assert body == "Allies meet\n\nSeoul and Washington met on Friday.\nThey agreed."
+    assert [r.rule_id for r in removed] == [
+        "go_to_contents",
+        "repeated_line",
+        "posted_updated",
+        "image_credit",
+        "subscription_prompt",
+        "newsletter_signup",
+        "newsletter_name",
+        "comment_widget",
+        "comment_widget",
+    ]
+
+
+def test_wire_dateline_prefix_is_cut(reference):
+    body, removed = strip_boilerplate(
+        "SEOUL, Aug. 9 (Yonhap) -- Seoul and Washington agreed.", reference.boilerplate
+    )
+    assert body == "Seoul and Washington agreed."
+    assert removed[0].rule_id == "wire_dateline"
+    assert removed[0].text == "SEOUL, Aug. 9 (Yonhap) --"
+
+
+def test_metadata_recovered_from_text(reference):
+    raw = "Allies renew vows\nApril 26, 2023\nBy Jane Roe\nSeoul and Washington renewed the alliance on Monday. It matters."
+    norm = normalize_text(raw, reference.boilerplate, reference.outlets)
+    assert norm.title == "Allies renew vows"
+    assert norm.published_at == dt.date(2023, 4, 26)
+    assert norm.published_at_source == "text"
+    assert norm.author == "Jane Roe"
+    assert "April 26, 2023" not in norm.text
+
+
+def test_metadata_prefers_container_fields(reference):
+    norm = normalize_text(
+        "Some text about Seoul. More text.",
+        reference.boilerplate,
+        reference.outlets,
+        {
+            "title": "Given",
+            "published_at": "2021-03-08T10:00:00+09:00",
+            "url": "https://www.koreaherald.com/view.php?ud=1",
+        },
+    )
+    assert (norm.title, norm.published_at, norm.outlet) == (
+        "Given",
+        dt.date(2021, 3, 8),
+        "The Korea Herald",
+    )
+    assert norm.metadata_sources == {
+        "title": "metadata",
+        "published_at": "metadata",
+        "outlet": "url",
+    }
+
+
+def test_outlet_from_signature_line(reference):
+    raw = "Headline here\nSeoul and Washington met. They talked.\nSign up for our weekly newsletter\nThe Diplomat Brief"
+    assert normalize_text(raw, reference.boilerplate, reference.outlets).outlet == "The Diplomat"
+
+
+def test_parse_date_formats():
+    assert parse_date("Posted August. 09, 2019 07:36") == dt.date(2019, 8, 9)
+    assert parse_date("9 Sept 2014") == dt.date(2014, 9, 9)
+    assert parse_date("2013.05.07") == dt.date(2013, 5, 7)
+    assert parse_date("February 30, 2019") is None
+    assert parse_date("in 1850 or so, March 3, 1850") is None
+    assert coerce_date("not a date") is None
+    assert coerce_date(dt.datetime(2020, 1, 2, 3, 4)) == dt.date(2020, 1, 2)

@@ -1,0 +1,45 @@
+"""Sentence splitting keeps abbreviations inside sentences and offsets exact."""
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from transforms.sentences import split_sentences
+
+
+def texts(spans, text):
+    return [text[s:e] for s, e in spans]
+
+
+def test_abbreviations_do_not_end_sentences():
+    text = "U.S. Gen. Paul LaCamera met Dec. 5 with officials. The U.S. side agreed. Was it enough? Yes!"
+    assert texts(split_sentences(text), text) == [
+        "U.S. Gen. Paul LaCamera met Dec. 5 with officials.",
+        "The U.S. side agreed.",
+        "Was it enough?",
+        "Yes!",
+    ]
+
+
+def test_initials_and_lines():
+    text = "Title line\nGeorge W. Bush spoke. Then he left.\n\nNew paragraph"
+    assert texts(split_sentences(text), text) == [
+        "Title line",
+        "George W. Bush spoke.",
+        "Then he left.",
+        "New paragraph",
+    ]
+
+
+def test_lowercase_continuation_is_not_a_boundary():
+    text = "The deal (worth $1.2 bn. in total) was signed. Next."
+    assert len(split_sentences(text)) == 2
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab .!?\nUS")), max_size=200))
+def test_spans_are_ordered_trimmed_and_inside_text(text):
+    spans = split_sentences(text)
+    last = 0
+    for s, e in spans:
+        assert last <= s < e <= len(text)
+        assert text[s:e] == text[s:e].strip()
+        last = e

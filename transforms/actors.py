@@ -1,0 +1,557 @@
+"""Actor extraction: states, people and organizations with offsets and how each was resolved."""
+
+import bisect
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from transforms.reference import Gazetteer, Person
+
+# Resolution labels recorded on every actor mention.
+R_NAME = "gazetteer_name"
+R_ALIAS = "gazetteer_alias"
+R_DEMONYM = "demonym"
+R_CAPITAL = "capital_metonym"
+R_BODY = "government_body"
+R_ORG = "organization_name"
+R_COREF = "surname_coreference"
+R_LEADER = "leader_surname_context"
+R_TITLE_SURNAME = "title_surname"
+R_SURNAME = "distinctive_surname"
+R_TITLE_NAME = "title_name_pattern"
+R_APPOSITION = "apposition_pattern"
+R_BYLINE = "byline"
+R_NORTH = "north_after_north_korea"
+R_KOREAS = "two_koreas"
+
+TITLES = (
+    r"(?:Deputy |Vice |Assistant |Under |Acting |Former |former |then-|Prime |Foreign |Defense |Defence |"
+    r"Unification |Finance |Trade |Chief |Special |Senior |First |National Security )*"
+    r"(?:President|Presidents|Premier|Chancellor|Minister|Secretary(?: of State| of Defense| General)?|"
+    r"Secretary-General|Ambassador|Envoy|Representative|Adviser|Advisor|Spokesman|Spokeswoman|"
+    r"Spokesperson|Gen\.|General|Lt\. Gen\.|Maj\. Gen\.|Brig\. Gen\.|Adm\.|Admiral|Col\.|Colonel|"
+    r"Sen\.|Senator|Rep\.|Gov\.|Governor|Mayor|Chairman|Chairwoman|Commander|Director|Professor|"
+    r"Prof\.|Dr\.|Mr\.|Mrs\.|Ms\.|Lawmaker|Rep\.|King|Queen|Emperor|Crown Prince|Justice|Judge)"
+)
+NAME = r"[A-Z][a-z]+(?:[-'][A-Za-z]+)?(?:\s+[A-Z]\.)?(?:\s+(?:[A-Z][a-z]+(?:-[a-z]+)?|[A-Z][a-z]*[A-Z][a-z]+)){1,2}"
+TITLE_NAME = re.compile(
+    rf"(?<![\w-]){TITLES}\s+(?:of\s+[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*\s+)?(?P<name>{NAME})\b"
+)
+APPOSITION = re.compile(
+    rf"(?<![\w-])(?P<name>{NAME}),\s+(?:the|a|an|who|then)\s+(?:[\w.'-]+\s+){{0,5}}?"
+    r"(?:nominee|minister|secretary|ambassador|adviser|advisor|director|professor|analyst|commander|"
+    r"chief|official|president|spokesman|spokeswoman|spokesperson|envoy|researcher|fellow|head|"
+    r"chairman|leader|deputy|lawmaker|senator|general|admiral|diplomat|scholar|expert|editor|"
+    r"columnist|correspondent|reporter|author|premier|governor)\b"
+)
+BYLINE = re.compile(rf"^By\s+(?P<name>{NAME})\b", re.M)
+NAME_STOPWORDS = frozenset(
+    [
+        "The",
+        "This",
+        "That",
+        "These",
+        "Those",
+        "His",
+        "Her",
+        "Its",
+        "Their",
+        "Our",
+        "After",
+        "Before",
+        "During",
+        "When",
+        "While",
+        "Since",
+        "As",
+        "In",
+        "On",
+        "At",
+        "For",
+        "From",
+        "With",
+        "Without",
+        "Under",
+        "Over",
+        "Between",
+        "Among",
+        "Korea",
+        "Korean",
+        "Koreas",
+        "North",
+        "South",
+        "East",
+        "West",
+        "United",
+        "States",
+        "Nations",
+        "American",
+        "Japanese",
+        "Chinese",
+        "Russian",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+        "Forces",
+        "Command",
+        "Department",
+        "Ministry",
+        "House",
+        "Office",
+        "Council",
+        "Agency",
+        "Party",
+        "Army",
+        "Navy",
+        "Air",
+        "Force",
+        "Marine",
+        "Corps",
+        "Peninsula",
+        "Alliance",
+        "Treaty",
+        "Agreement",
+        "Declaration",
+        "Strait",
+        "Sea",
+        "Ocean",
+        "Asia",
+        "Pacific",
+        "Europe",
+        "Affairs",
+        "Policy",
+        "Defense",
+        "Defence",
+        "Security",
+        "Foreign",
+        "National",
+        "State",
+        "Minister",
+        "Secretary",
+        "President",
+        "Prime",
+        "Administration",
+        "Government",
+        "Summit",
+        "Talks",
+        "Group",
+        "Institute",
+        "University",
+        "Center",
+    ]
+)
+_CAP_AFTER = re.compile(r"\s+[A-Z][a-z]")
+_ROLE_WORDS = {
+    "President": ("President",),
+    "Presidents": ("President",),
+    "Prime Minister": ("Prime Minister",),
+    "Premier": ("Premier", "Prime Minister"),
+    "Secretary": ("Secretary",),
+    "Minister": ("Minister",),
+    "Ambassador": ("Ambassador",),
+    "Gen.": ("Commander",),
+    "General": ("Commander",),
+    "Adm.": ("Commander",),
+}
+
+
+@dataclass(frozen=True)
+class ActorMention:
+    """One reference to an actor in the normalized text."""
+
+    sentence_index: int
+    start: int
+    end: int
+    matched_text: str
+    actor_id: str
+    actor_name: str
+    actor_type: str
+    country_code: str | None
+    role: str | None
+    resolution: str
+    in_gazetteer: bool
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    start: int
+    end: int
+    priority: int
+    actor_id: str
+    actor_type: str
+    resolution: str
+    role: str | None = None
+    name: str | None = None
+    country: str | None = None
+    in_gazetteer: bool = True
+
+
+def _boundary_regex(surfaces: Sequence[str]) -> re.Pattern[str]:
+    ordered = sorted(set(surfaces), key=lambda s: (-len(s), s))
+    alternation = "|".join(re.escape(s) for s in ordered)
+    return re.compile(rf"(?<![\w.])(?:{alternation})(?![\w]|-[a-z])")
+
+
+def person_id_for_unknown(name: str) -> str:
+    """Stable actor id for a person the gazetteer does not know."""
+    return "X_" + re.sub(r"[^A-Z0-9]+", "_", name.upper()).strip("_")
+
+
+class ActorMatcher:
+    """Gazetteer compiled for fast matching; build once per run, share across batches."""
+
+    def __init__(self, gazetteer: Gazetteer) -> None:
+        self.gazetteer = gazetteer
+        self.surfaces: dict[str, list[tuple[str, str, str, int]]] = {}
+        for p in gazetteer.people.values():
+            self._add(p.name, "person", p.person_id, R_NAME, 3)
+            for alias in p.aliases:
+                self._add(alias, "person", p.person_id, R_ALIAS, 3)
+        for o in gazetteer.organizations.values():
+            for surface in (o.name, *o.aliases):
+                self._add(surface, "organization", o.org_id, R_ORG, 2)
+        for s in gazetteer.states.values():
+            for surface in (s.name, *s.aliases):
+                self._add(surface, "state", s.iso3, R_NAME if surface == s.name else R_ALIAS, 1)
+            for surface in s.demonyms:
+                self._add(surface, "state", s.iso3, R_DEMONYM, 1)
+            for surface in s.capitals:
+                self._add(surface, "state", s.iso3, R_CAPITAL, 1)
+            for surface in s.bodies:
+                self._add(surface, "state", s.iso3, R_BODY, 1)
+        self.pattern = _boundary_regex(list(self.surfaces))
+        self.by_surname: dict[str, list[Person]] = {}
+        for p in gazetteer.people.values():
+            self.by_surname.setdefault(p.surname, []).append(p)
+        leaders = sorted(
+            {p.surname for p in gazetteer.people.values() if p.leader}, key=len, reverse=True
+        )
+        lead = "|".join(re.escape(s) for s in leaders)
+        self.leader_context = re.compile(
+            rf"(?<![\w-])(?P<a>{lead})(?:\s*(?:-|and|&)\s*(?P<b>{lead}))?(?:'s)?\s+"
+            r"(?:administrations?|governments?|team|era|period|presidency|years|White House|cabinet|"
+            r"doctrine|summit|talks|meeting)\b"
+        )
+        all_surnames = sorted(self.by_surname, key=len, reverse=True)
+        self.title_surname = re.compile(
+            rf"(?<![\w-])(?P<title>{TITLES})\s+(?P<s>{'|'.join(re.escape(s) for s in all_surnames)})(?![\w-])"
+        )
+        self.ambiguous = {s.iso3 for s in gazetteer.states.values() if s.ambiguous}
+
+    def _add(self, surface: str, kind: str, actor_id: str, resolution: str, priority: int) -> None:
+        surface = surface.strip()
+        if surface.lower().startswith("the "):
+            surface = surface[4:]
+        if len(surface) < 2:
+            return
+        entries = self.surfaces.setdefault(surface, [])
+        if not any(e[1] == actor_id for e in entries):
+            entries.append((kind, actor_id, resolution, priority))
+
+    # -- resolution helpers -------------------------------------------------
+
+    def _leader_for(self, surname: str, year: int | None, named: dict[str, str]) -> Person | None:
+        if surname in named:
+            return self.gazetteer.people.get(named[surname])
+        leaders = [p for p in self.by_surname.get(surname, []) if p.leader]
+        if not leaders:
+            return None
+        if year is not None:
+            eligible = [p for p in leaders if p.first_year <= year] or leaders
+            active = [p for p in eligible if any(r.active(year) for r in p.roles)]
+            pool = active or eligible
+        else:
+            pool = leaders
+        return max(pool, key=lambda p: p.first_year)
+
+    def extract(
+        self, text: str, sentences: Sequence[tuple[int, int]], year: int | None
+    ) -> list[ActorMention]:
+        """All actor mentions in ``text``; ``year`` (publication year) helps resolve surnames."""
+        gaz = self.gazetteer
+        cands: list[_Candidate] = []
+        traps = [(m.start(), m.end()) for _, t in gaz.traps for m in t.finditer(text)]
+
+        for m in self.pattern.finditer(text):
+            for kind, actor_id, resolution, priority in self.surfaces[m.group()]:
+                if kind == "state" and _inside(traps, m.start(), m.end()):
+                    continue
+                if (
+                    kind == "state"
+                    and actor_id in self.ambiguous
+                    and _next_to_name(text, m.start(), m.end())
+                ):
+                    continue
+                cands.append(_Candidate(m.start(), m.end(), priority, actor_id, kind, resolution))
+
+        # Unknown people from title + name, apposition and byline patterns.
+        for regex, resolution in (
+            (TITLE_NAME, R_TITLE_NAME),
+            (APPOSITION, R_APPOSITION),
+            (BYLINE, R_BYLINE),
+        ):
+            for m in regex.finditer(text):
+                name = m.group("name")
+                if any(tok in NAME_STOPWORDS for tok in name.split()) or name in self.surfaces:
+                    continue
+                s, e = m.span("name")
+                title = m.group(0)[: s - m.start()].strip() if resolution == R_TITLE_NAME else None
+                cands.append(
+                    _Candidate(
+                        s,
+                        e,
+                        0,
+                        person_id_for_unknown(name),
+                        "person",
+                        resolution,
+                        role=title,
+                        name=name,
+                        in_gazetteer=False,
+                    )
+                )
+
+        chosen = _select(cands)
+        # Persons named in full so far, by surname, in text order.
+        named_order: list[tuple[int, str, str]] = []  # (start, surname, actor_id)
+        for c in chosen:
+            if c.actor_type == "person":
+                named_order.append((c.start, _surname_of(self, c), c.actor_id))
+        extra: list[_Candidate] = []
+
+        def named_before(pos: int) -> dict[str, str]:
+            found: dict[str, set[str]] = {}
+            for start, surname, actor_id in named_order:
+                if start < pos:
+                    found.setdefault(surname, set()).add(actor_id)
+            return {s: next(iter(ids)) for s, ids in found.items() if len(ids) == 1}
+
+        for m in self.leader_context.finditer(text):
+            for group in ("a", "b"):
+                if m.group(group):
+                    person = self._leader_for(m.group(group), year, named_before(m.start(group)))
+                    if person:
+                        extra.append(
+                            _Candidate(
+                                m.start(group),
+                                m.end(group),
+                                3,
+                                person.person_id,
+                                "person",
+                                R_LEADER,
+                            )
+                        )
+        for m in self.title_surname.finditer(text):
+            surname = m.group("s")
+            named = named_before(m.start("s"))
+            person = self.gazetteer.people.get(named[surname]) if surname in named else None
+            if person is None:
+                person = self._titled(surname, m.group("title"), year)
+            if person:
+                extra.append(
+                    _Candidate(
+                        m.start("s"), m.end("s"), 3, person.person_id, "person", R_TITLE_SURNAME
+                    )
+                )
+        chosen = _select(chosen + extra)
+
+        # Bare surnames: coreference to a person named earlier, or a distinctive surname.
+        surname_index: dict[str, str] = {}
+        for c in chosen:
+            if c.actor_type == "person":
+                surname_index.setdefault(_surname_of(self, c), c.actor_id)
+        tokens = set(surname_index) | {p.surname for p in gaz.people.values() if p.surname_alone}
+        if tokens:
+            bare = _boundary_regex(sorted(tokens))
+            for m in bare.finditer(text):
+                surname = m.group()
+                named = named_before(m.start())
+                if surname in named:
+                    extra.append(_coref(chosen, m.start(), m.end(), named[surname]))
+                elif surname not in surname_index or surname_index[surname] not in named.values():
+                    solo = [p for p in self.by_surname.get(surname, []) if p.surname_alone]
+                    if len(solo) == 1 and not _CAP_AFTER.match(text, m.end()):
+                        extra.append(
+                            _Candidate(
+                                m.start(), m.end(), 1, solo[0].person_id, "person", R_SURNAME
+                            )
+                        )
+
+        # "the North" after North Korea; "the two Koreas".
+        prk_first = min((c.start for c in chosen if c.actor_id == "PRK"), default=None)
+        if prk_first is not None and "PRK" in gaz.states:
+            for m in re.finditer(
+                r"\b(?<=the )North\b(?!\s+(?:Korea|America|Atlantic|Pole|Sea|Star|Face|Carolina|Dakota|Macedonia))",
+                text,
+            ):
+                if m.start() > prk_first:
+                    extra.append(_Candidate(m.start(), m.end(), 1, "PRK", "state", R_NORTH))
+        for m in re.finditer(r"\btwo Koreas\b", text):
+            s = m.start() + 4
+            for iso in ("KOR", "PRK"):
+                if iso in gaz.states:
+                    extra.append(_Candidate(s, m.end(), 1, iso, "state", R_KOREAS))
+        chosen = _select(chosen + extra, allow_same_span=True)
+        return [self._mention(text, sentences, c, year) for c in chosen]
+
+    def _titled(self, surname: str, title: str, year: int | None) -> Person | None:
+        people = self.by_surname.get(surname, [])
+        words = next((v for k, v in _ROLE_WORDS.items() if title.endswith(k)), ())
+        fitting = [
+            p
+            for p in people
+            if any(any(w in r.title for w in words) and r.active(year) for r in p.roles)
+        ]
+        if len(fitting) == 1:
+            return fitting[0]
+        if (
+            len(people) == 1
+            and (year is None or any(r.active(year) for r in people[0].roles))
+            and words
+        ):
+            return people[0]
+        return None
+
+    def _mention(
+        self, text: str, sentences: Sequence[tuple[int, int]], c: _Candidate, year: int | None
+    ) -> ActorMention:
+        gaz = self.gazetteer
+        sentence_index = sentence_of(sentences, c.start)
+        if c.actor_type == "person" and c.in_gazetteer:
+            p = gaz.people[c.actor_id]
+            return ActorMention(
+                sentence_index,
+                c.start,
+                c.end,
+                text[c.start : c.end],
+                p.person_id,
+                p.name,
+                "person",
+                p.country,
+                p.role_in(year),
+                c.resolution,
+                True,
+            )
+        if c.actor_type == "person":
+            return ActorMention(
+                sentence_index,
+                c.start,
+                c.end,
+                text[c.start : c.end],
+                c.actor_id,
+                c.name or text[c.start : c.end],
+                "person",
+                c.country,
+                c.role,
+                c.resolution,
+                False,
+            )
+        if c.actor_type == "organization":
+            o = gaz.organizations[c.actor_id]
+            return ActorMention(
+                sentence_index,
+                c.start,
+                c.end,
+                text[c.start : c.end],
+                o.org_id,
+                o.name,
+                "organization",
+                o.country,
+                None,
+                c.resolution,
+                True,
+            )
+        s = gaz.states[c.actor_id]
+        return ActorMention(
+            sentence_index,
+            c.start,
+            c.end,
+            text[c.start : c.end],
+            s.iso3,
+            s.name,
+            "state",
+            s.iso3,
+            None,
+            c.resolution,
+            True,
+        )
+
+
+def _surname_of(matcher: ActorMatcher, c: _Candidate) -> str:
+    if c.in_gazetteer:
+        return matcher.gazetteer.people[c.actor_id].surname
+    return (c.name or "").split()[-1]
+
+
+def _coref(chosen: Sequence[_Candidate], start: int, end: int, actor_id: str) -> _Candidate:
+    """A surname mention that points at the person named earlier (known or not)."""
+    for c in chosen:
+        if c.actor_id == actor_id and not c.in_gazetteer:
+            return _Candidate(
+                start,
+                end,
+                1,
+                actor_id,
+                "person",
+                R_COREF,
+                role=c.role,
+                name=c.name,
+                in_gazetteer=False,
+            )
+    return _Candidate(start, end, 1, actor_id, "person", R_COREF)
+
+
+def _inside(spans: Sequence[tuple[int, int]], start: int, end: int) -> bool:
+    return any(s <= start and end <= e for s, e in spans)
+
+
+def _next_to_name(text: str, start: int, end: int) -> bool:
+    """A capitalized word right before or after: 'Michael Jordan', 'Chad Smith', 'Georgia Tech'."""
+    after = re.match(r"\s+[A-Z][a-z]", text[end : end + 4])
+    before = re.search(r"[A-Z][a-z]+\s+$", text[max(0, start - 30) : start])
+    sentence_start = re.search(r"(?:^|[.!?]\s+|\n)$", text[max(0, start - 3) : start]) is not None
+    return bool(after) or (bool(before) and not sentence_start)
+
+
+def _select(cands: Sequence[_Candidate], allow_same_span: bool = False) -> list[_Candidate]:
+    """Non-overlapping candidates: longer spans first, then higher priority."""
+    ordered = sorted(cands, key=lambda c: (-(c.end - c.start), -c.priority, c.start))
+    taken: list[tuple[int, int]] = []
+    out: list[_Candidate] = []
+    seen: set[tuple[int, int, str]] = set()
+    for c in ordered:
+        key = (c.start, c.end, c.actor_id)
+        if key in seen:
+            continue
+        overlaps = [(s, e) for s, e in taken if s < c.end and c.start < e]
+        if overlaps and not (
+            allow_same_span
+            and all((s, e) == (c.start, c.end) for s, e in overlaps)
+            and c.resolution == R_KOREAS
+        ):
+            continue
+        taken.append((c.start, c.end))
+        seen.add(key)
+        out.append(c)
+    return sorted(out, key=lambda c: (c.start, c.actor_id))
+
+
+def sentence_of(sentences: Sequence[tuple[int, int]], pos: int) -> int:
+    """Index of the sentence containing offset ``pos`` (the nearest one before it otherwise)."""
+    starts = [s for s, _ in sentences]
+    return max(0, bisect.bisect_right(starts, pos) - 1)

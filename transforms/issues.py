@@ -1,0 +1,124 @@
+"""Issue extraction: rule hits per sentence, vetoes, and the article-level decision."""
+
+import bisect
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from transforms.reference import IssueCode, Taxonomy
+
+TITLE_BONUS = 0.2
+
+
+@dataclass(frozen=True)
+class IssueMention:
+    """One rule hit on an issue code, with its offsets in the normalized text."""
+
+    sentence_index: int
+    start: int
+    end: int
+    matched_text: str
+    issue_code: str
+    rule_id: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class ArticleIssue:
+    """An issue code assigned to an article, with the evidence summed up."""
+
+    issue_code: str
+    issue_label: str
+    mention_count: int
+    sentence_count: int
+    score: float
+    salience: float
+    first_sentence_index: int
+
+
+def _vetoed(code: IssueCode, sentence: str, lo: int, hi: int) -> bool:
+    for _, neg in code.negatives:
+        for m in neg.finditer(sentence):
+            if m.start() <= lo and hi <= m.end():
+                return True
+    return False
+
+
+def find_issue_mentions(
+    text: str, sentences: Sequence[tuple[int, int]], taxonomy: Taxonomy
+) -> list[IssueMention]:
+    """Every non-vetoed rule hit, one per (code, span): the strongest rule wins a span."""
+    starts = [s for s, _ in sentences]
+    found: dict[tuple[str, int, int], IssueMention] = {}
+    for code in taxonomy.codes.values():
+        for rule in code.rules:
+            context_ok: dict[int, bool] = {}
+            for m in rule.pattern.finditer(text):
+                start, end = m.span()
+                index = bisect.bisect_right(starts, start) - 1
+                if index < 0 or end > sentences[index][1] or end == start:
+                    continue  # outside any sentence, or spanning two
+                s_start, s_end = sentences[index]
+                sentence = text[s_start:s_end]
+                if index not in context_ok:
+                    context_ok[index] = (
+                        not rule.requires or any(r.search(sentence) for r in rule.requires)
+                    ) and not any(u.search(sentence) for u in rule.unless)
+                if not context_ok[index] or _vetoed(code, sentence, start - s_start, end - s_start):
+                    continue
+                key = (code.code, start, end)
+                old = found.get(key)
+                if old is None or rule.weight > old.weight:
+                    found[key] = IssueMention(
+                        index, start, end, text[start:end], code.code, rule.rule_id, rule.weight
+                    )
+    return _drop_nested(sorted(found.values(), key=lambda m: (m.start, -m.end, m.issue_code)))
+
+
+def _drop_nested(mentions: list[IssueMention]) -> list[IssueMention]:
+    """Within one code, a hit inside a longer hit is the same evidence: keep the longer."""
+    out: list[IssueMention] = []
+    for m in mentions:
+        if any(o.issue_code == m.issue_code and o.start <= m.start and m.end <= o.end for o in out):
+            continue
+        out.append(m)
+    return out
+
+
+def decide_article_issues(
+    mentions: Sequence[IssueMention],
+    sentence_total: int,
+    taxonomy: Taxonomy,
+    relevant: bool,
+    title_sentences: int = 1,
+) -> list[ArticleIssue]:
+    """Codes whose evidence reaches the threshold, with a sortable salience in [0, 1]."""
+    if not relevant or not mentions:
+        return []
+    by_code: dict[str, list[IssueMention]] = defaultdict(list)
+    for m in mentions:
+        by_code[m.issue_code].append(m)
+    out = []
+    for code, hits in by_code.items():
+        # One sentence contributes at most 1.0 per code, so a repeated weak word is not strong.
+        per_sentence: dict[int, float] = defaultdict(float)
+        for h in hits:
+            per_sentence[h.sentence_index] = min(1.0, per_sentence[h.sentence_index] + h.weight)
+        score = round(sum(per_sentence.values()), 4)
+        if score + 1e-9 < taxonomy.threshold:
+            continue
+        first = min(per_sentence)
+        share = len(per_sentence) / max(1, sentence_total)
+        salience = min(1.0, share + (TITLE_BONUS if first < title_sentences else 0.0))
+        out.append(
+            ArticleIssue(
+                code,
+                taxonomy.codes[code].label,
+                len(hits),
+                len(per_sentence),
+                score,
+                round(salience, 4),
+                first,
+            )
+        )
+    return sorted(out, key=lambda a: (-a.salience, a.issue_code))

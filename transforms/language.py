@@ -1,0 +1,73 @@
+"""A small, dependency-free language check: is this English prose?"""
+
+import re
+
+_EN_STOPWORDS = frozenset(
+    [
+        "the",
+        "of",
+        "and",
+        "to",
+        "in",
+        "a",
+        "is",
+        "that",
+        "for",
+        "on",
+        "with",
+        "as",
+        "was",
+        "by",
+        "it",
+        "at",
+        "from",
+        "are",
+        "be",
+        "this",
+        "which",
+        "or",
+        "an",
+        "has",
+        "have",
+        "its",
+        "not",
+        "but",
+        "had",
+        "were",
+        "their",
+        "will",
+        "been",
+        "would",
+        "also",
+        "they",
+        "more",
+        "than",
+        "said",
+    ]
+)
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_SCRIPTS = (
+    ("ko", re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")),
+    ("ja", re.compile(r"[\u3040-\u30ff]")),
+    ("zh", re.compile(r"[\u4e00-\u9fff]")),
+    ("ru", re.compile(r"[\u0400-\u04ff]")),
+    ("ar", re.compile(r"[\u0600-\u06ff]")),
+)
+
+
+def detect_language(text: str, sample_chars: int = 20_000) -> str:
+    """Return 'en', an ISO 639-1 code for a non-Latin script, or 'und' when unsure."""
+    sample = text[:sample_chars]
+    letters = sum(ch.isalpha() for ch in sample)
+    if letters == 0:
+        return "und"
+    for code, pattern in _SCRIPTS:
+        if len(pattern.findall(sample)) / letters > 0.3:
+            return code
+    words = [w.lower() for w in _WORD.findall(sample)]
+    if not words:
+        return "und"
+    share = sum(w in _EN_STOPWORDS for w in words) / len(words)
+    if share >= 0.12 or (len(words) < 25 and share >= 0.05):
+        return "en"
+    return "und"

@@ -1,0 +1,273 @@
+"""Compose the stages for a batch of inputs: decode, normalize, extract, into Arrow tables."""
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Set
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+from transforms.actors import ActorMatcher, ActorMention
+from transforms.errors import NormalizeError
+from transforms.ingest import InputFile, RawArticle, Rejection, decode_input, sha256_hex
+from transforms.issues import decide_article_issues, find_issue_mentions
+from transforms.language import detect_language
+from transforms.normalize import normalize_text
+from transforms.reference import Reference
+from transforms.schema import TABLES, to_arrow
+from transforms.sentences import split_sentences
+
+
+@dataclass(frozen=True)
+class Extractors:
+    """Reference data plus its compiled matchers; build once per run."""
+
+    reference: Reference
+    actors: ActorMatcher
+
+    @classmethod
+    def build(cls, reference: Reference) -> "Extractors":
+        """Compile the matchers for ``reference``."""
+        return cls(reference, ActorMatcher(reference.gazetteer))
+
+    @property
+    def taxonomy_version(self) -> str:
+        """Version stamped on issue rows."""
+        return self.reference.taxonomy.version
+
+    @property
+    def gazetteer_version(self) -> str:
+        """Version stamped on actor rows."""
+        return self.reference.gazetteer.version
+
+
+@dataclass
+class BatchResult:
+    """Rows produced from one batch, per output table, plus counts."""
+
+    tables: dict[str, pa.Table]
+    inputs_skipped: int = 0
+    files: int = 0
+    article_ids: list[str] = field(default_factory=list)
+
+
+def quarantine_id(source_uri: str, stage: str, reason: str, detail: str) -> str:
+    """Stable id of a quarantine row."""
+    digest = hashlib.sha256("\x1f".join((source_uri, stage, reason, detail)).encode()).hexdigest()
+    return "q_" + digest[:24]
+
+
+def quarantine_row(rej: Rejection, run_id: str, when: dt.datetime) -> dict:
+    """A quarantine table row for a rejection."""
+    return {
+        "quarantine_id": quarantine_id(rej.source_uri, rej.stage, rej.reason, rej.detail),
+        "source_uri": rej.source_uri,
+        "source_sha256": rej.source_sha256,
+        "article_id": rej.article_id,
+        "stage": rej.stage,
+        "reason": rej.reason,
+        "detail": rej.detail,
+        "quarantined_at": when,
+        "run_id": run_id,
+    }
+
+
+def process_article(
+    raw: RawArticle,
+    ex: Extractors,
+    *,
+    run_id: str,
+    ingested_at: dt.datetime,
+) -> dict[str, list[dict]]:
+    """Normalize and extract one raw article into rows per table; raises NormalizeError."""
+    ref = ex.reference
+    norm = normalize_text(raw.text, ref.boilerplate, ref.outlets, raw.meta)
+    text = norm.text
+    if not text.strip():
+        raise NormalizeError(
+            "empty_after_normalization",
+            f"{raw.source_uri}: no text left after removing boilerplate",
+        )
+    language = detect_language(text)
+    if language != "en":
+        raise NormalizeError(
+            "not_english",
+            f"{raw.source_uri}: detected language {language!r}, only English is processed",
+        )
+    content_sha = sha256_hex(text.encode("utf-8"))
+    article_id = content_sha[:16]
+    sentences = split_sentences(text)
+    year = norm.published_at.year if norm.published_at else None
+    tax = ref.taxonomy
+    mentions = find_issue_mentions(text, sentences, tax)
+    relevant = bool(tax.relevance.search(text))
+    title_sentences = 1
+    issues = decide_article_issues(mentions, len(sentences), tax, relevant, title_sentences)
+    assigned = {i.issue_code for i in issues}
+    mentions = [m for m in mentions if m.issue_code in assigned]
+    actors = ex.actors.extract(text, sentences, year)
+    common = {"article_id": article_id, "run_id": run_id}
+    tv, gv = ex.taxonomy_version, ex.gazetteer_version
+    rows: dict[str, list[dict]] = {
+        "articles": [
+            {
+                **common,
+                "source_uri": raw.source_uri,
+                "source_kind": raw.source_kind,
+                "source_sha256": raw.source_sha256,
+                "url": raw.meta.get("url") if isinstance(raw.meta.get("url"), str) else None,
+                "outlet": norm.outlet,
+                "title": norm.title,
+                "author": norm.author,
+                "published_at": norm.published_at,
+                "published_at_source": norm.published_at_source,
+                "language": language,
+                "text": text,
+                "word_count": len(text.split()),
+                "sentence_count": len(sentences),
+                "boilerplate_lines_removed": len(norm.removed),
+                "content_sha256": content_sha,
+                "is_relevant": relevant,
+                "issue_codes": ";".join(sorted(assigned)),
+                "ingested_at": ingested_at,
+                "taxonomy_version": tv,
+                "gazetteer_version": gv,
+            }
+        ],
+        "sentences": [
+            {"article_id": article_id, "sentence_index": i, "start": s, "end": e}
+            for i, (s, e) in enumerate(sentences)
+        ],
+        "boilerplate_lines": [
+            {**common, "line_number": r.line_number, "rule_id": r.rule_id, "text": r.text}
+            for r in norm.removed
+        ],
+        "issue_mentions": [
+            {
+                **common,
+                "sentence_index": m.sentence_index,
+                "start": m.start,
+                "end": m.end,
+                "matched_text": m.matched_text,
+                "issue_code": m.issue_code,
+                "rule_id": m.rule_id,
+                "weight": m.weight,
+                "taxonomy_version": tv,
+            }
+            for m in mentions
+        ],
+        "article_issues": [
+            {
+                **common,
+                "issue_code": i.issue_code,
+                "issue_label": i.issue_label,
+                "mention_count": i.mention_count,
+                "sentence_count": i.sentence_count,
+                "score": i.score,
+                "salience": i.salience,
+                "first_sentence_index": i.first_sentence_index,
+                "published_at": norm.published_at,
+                "taxonomy_version": tv,
+            }
+            for i in issues
+        ],
+        "actor_mentions": [_actor_row(common, a, gv) for a in actors],
+        "actor_issue_links": link_actors_to_issues(common, actors, mentions),
+    }
+    return rows
+
+
+def _actor_row(common: dict, a: ActorMention, gazetteer_version: str) -> dict:
+    return {
+        **common,
+        "sentence_index": a.sentence_index,
+        "start": a.start,
+        "end": a.end,
+        "matched_text": a.matched_text,
+        "actor_id": a.actor_id,
+        "actor_name": a.actor_name,
+        "actor_type": a.actor_type,
+        "country_code": a.country_code,
+        "role": a.role,
+        "resolution": a.resolution,
+        "in_gazetteer": a.in_gazetteer,
+        "gazetteer_version": gazetteer_version,
+    }
+
+
+def link_actors_to_issues(
+    common: dict, actors: Iterable[ActorMention], mentions: Iterable
+) -> list[dict]:
+    """One row per (sentence, actor, issue code) where both occur in the sentence."""
+    codes_by_sentence: dict[int, set[str]] = {}
+    for m in mentions:
+        codes_by_sentence.setdefault(m.sentence_index, set()).add(m.issue_code)
+    seen: set[tuple[int, str, str]] = set()
+    rows = []
+    for a in actors:
+        for code in sorted(codes_by_sentence.get(a.sentence_index, ())):
+            key = (a.sentence_index, a.actor_id, code)
+            if key in seen:
+                continue
+            seen.add(key)
+            rows.append(
+                {
+                    **common,
+                    "sentence_index": a.sentence_index,
+                    "actor_id": a.actor_id,
+                    "actor_name": a.actor_name,
+                    "actor_type": a.actor_type,
+                    "issue_code": code,
+                }
+            )
+    return rows
+
+
+def process_batch(
+    inputs: Iterable[InputFile],
+    ex: Extractors,
+    *,
+    run_id: str,
+    ingested_at: dt.datetime,
+    seen_sources: Set[str] = frozenset(),
+    seen_content: Set[str] = frozenset(),
+) -> BatchResult:
+    """Decode, normalize and extract a batch; every input ends in a table row, quarantine, or skipped."""
+    rows: dict[str, list[dict]] = {name: [] for name in TABLES if name != "runs"}
+    skipped = 0
+    files = 0
+    batch_content: set[str] = set()
+    for item in inputs:
+        files += 1
+        for unit in decode_input(item):
+            if unit.source_sha256 in seen_sources:
+                skipped += 1
+                continue
+            if isinstance(unit, Rejection):
+                rows["quarantine"].append(quarantine_row(unit, run_id, ingested_at))
+                continue
+            try:
+                article_rows = process_article(unit, ex, run_id=run_id, ingested_at=ingested_at)
+            except NormalizeError as exc:
+                rej = Rejection(
+                    unit.source_uri, unit.source_sha256, exc.stage, exc.reason, exc.detail
+                )
+                rows["quarantine"].append(quarantine_row(rej, run_id, ingested_at))
+                continue
+            article_id = article_rows["articles"][0]["article_id"]
+            if article_id in seen_content or article_id in batch_content:
+                rej = Rejection(
+                    unit.source_uri,
+                    unit.source_sha256,
+                    "dedupe",
+                    "duplicate_content",
+                    f"{unit.source_uri}: same normalized text as article {article_id}",
+                    article_id,
+                )
+                rows["quarantine"].append(quarantine_row(rej, run_id, ingested_at))
+                continue
+            batch_content.add(article_id)
+            for name, table_rows in article_rows.items():
+                rows[name].extend(table_rows)
+    tables = {name: to_arrow(name, r) for name, r in rows.items()}
+    return BatchResult(tables, skipped, files, sorted(batch_content))

@@ -1,0 +1,118 @@
+"""Sentence splitting with character offsets into the normalized text."""
+
+import re
+
+# Tokens that end with a period but do not end a sentence.
+ABBREVIATIONS = frozenset(
+    [
+        "u.s",
+        "u.k",
+        "u.n",
+        "e.u",
+        "d.c",
+        "n.k",
+        "s.k",
+        "u.s.a",
+        "p.m",
+        "a.m",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "gen",
+        "lt",
+        "col",
+        "maj",
+        "capt",
+        "sgt",
+        "adm",
+        "cmdr",
+        "gov",
+        "sen",
+        "rep",
+        "rev",
+        "st",
+        "jr",
+        "sr",
+        "no",
+        "vs",
+        "etc",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "dept",
+        "est",
+        "approx",
+        "fig",
+        "al",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "mt",
+        "ft",
+        "hon",
+        "amb",
+        "pres",
+        "sec",
+        "e.g",
+        "i.e",
+        "ph.d",
+    ]
+)
+_CANDIDATE = re.compile(r"[.!?]+[\"')\]]*(?=\s|$)")
+_TOKEN_BEFORE = re.compile(r"([\w.]+)$")
+_INITIAL = re.compile(r"^[A-Z]$")
+
+
+def _is_abbreviation(text: str, dot: int) -> bool:
+    m = _TOKEN_BEFORE.search(text, 0, dot + 1)
+    if not m:
+        return False
+    token = m.group(1).rstrip(".").lower()
+    if token in ABBREVIATIONS:
+        return True
+    # Single initials ("George W. Bush") do not end a sentence.
+    return bool(_INITIAL.match(m.group(1).rstrip(".")))
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Return (start, end) spans of sentences; lines and paragraphs also end sentences."""
+    spans: list[tuple[int, int]] = []
+    for line_match in re.finditer(r"[^\n]+", text):
+        _split_line(text, line_match.start(), line_match.end(), spans)
+    return spans
+
+
+def _split_line(text: str, lo: int, hi: int, spans: list[tuple[int, int]]) -> None:
+    start = lo
+    for m in _CANDIDATE.finditer(text, lo, hi):
+        end = m.end()
+        # A single period after an abbreviation ("U.S.", "Gen.", "Dec.") is not a boundary.
+        if m.group().rstrip("\"')]") == "." and _is_abbreviation(text, m.start()):
+            continue
+        nxt = text[end:hi].lstrip()
+        if nxt and nxt[0].islower():
+            continue
+        _emit(text, start, end, spans)
+        start = end
+    _emit(text, start, hi, spans)
+
+
+def _emit(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        spans.append((start, end))
