@@ -157,6 +157,7 @@ NAME_STOPWORDS = frozenset(
     ]
 )
 _CAP_AFTER = re.compile(r"\s+[A-Z][a-z]")
+KOREAN_GIVEN = re.compile(r"[A-Z][a-z]+-[a-z]+")
 _ROLE_WORDS = {
     "President": ("President",),
     "Presidents": ("President",),
@@ -495,7 +496,11 @@ class ActorMatcher:
 def _surname_of(matcher: ActorMatcher, c: _Candidate) -> str:
     if c.in_gazetteer:
         return matcher.gazetteer.people[c.actor_id].surname
-    return (c.name or "").split()[-1]
+    tokens = (c.name or "").split()
+    # "Hong Gil-dong": a hyphenated given name last means the family name comes first.
+    if len(tokens) > 1 and KOREAN_GIVEN.fullmatch(tokens[-1]):
+        return tokens[0]
+    return tokens[-1] if tokens else ""
 
 
 def _coref(chosen: Sequence[_Candidate], start: int, end: int, actor_id: str) -> _Candidate:

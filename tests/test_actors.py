@@ -1,0 +1,120 @@
+"""Actor extraction on passages we wrote: states, people, organizations and traps."""
+
+from transforms.sentences import split_sentences
+
+
+def actors(text, extractors, year=None):
+    mentions = extractors.actors.extract(text, split_sentences(text), year)
+    for m in mentions:
+        assert text[m.start : m.end] == m.matched_text
+    return mentions
+
+
+def states(text, ex, year=None):
+    return {m.actor_id for m in actors(text, ex, year) if m.actor_type == "state"}
+
+
+def people(text, ex, year=None):
+    return {m.actor_name for m in actors(text, ex, year) if m.actor_type == "person"}
+
+
+def test_states_by_name_demonym_capital_and_body(extractors):
+    text = "South Korean officials met the Pentagon team. Pyongyang protested, Beijing stayed quiet and Tokyo agreed."
+    assert states(text, extractors) == {"KOR", "USA", "PRK", "CHN", "JPN"}
+    res = {m.matched_text: m.resolution for m in actors(text, extractors)}
+    assert res["Pyongyang"] == "capital_metonym"
+    assert res["Pentagon"] == "government_body"
+    assert res["South Korean"] == "demonym"
+
+
+def test_washington_traps(extractors):
+    text = "The Washington Post reported that the Washington Commanders lost. Seattle, Washington was rainy."
+    assert "USA" not in states(text, extractors)
+    assert "USA" in states("Washington pressed Seoul to pay more.", extractors)
+
+
+def test_ambiguous_state_names(extractors):
+    assert "JOR" not in states("Michael Jordan visited Seoul.", extractors)
+    assert "GEO" not in states("The senator from Georgia Tech spoke in Seoul.", extractors)
+    assert "JOR" in states("Jordan and South Korea signed a defense deal.", extractors)
+
+
+def test_the_north_after_north_korea(extractors):
+    text = "North Korea fired a missile. Analysts said the North is testing Seoul."
+    found = [(m.matched_text, m.actor_id, m.resolution) for m in actors(text, extractors)]
+    assert ("North", "PRK", "north_after_north_korea") in found
+    assert "PRK" not in states("Analysts said the North is testing Seoul.", extractors)
+
+
+def test_korean_name_forms(extractors):
+    assert people("Shin Wonsik met reporters in Seoul.", extractors) == {"Shin Won-sik"}
+    assert people("Kyung-wha Kang spoke to reporters.", extractors) == {"Kang Kyung-wha"}
+    assert people("President Moon Jae In left Seoul.", extractors) == {"Moon Jae-in"}
+
+
+def test_surname_coreference_and_common_words(extractors):
+    text = "Deputy Secretary of Defense Robert Work visited Seoul. Work said the alliance was strong. Much work remains."
+    found = [
+        (m.matched_text, m.actor_name, m.resolution)
+        for m in actors(text, extractors)
+        if m.actor_type == "person"
+    ]
+    assert found == [
+        ("Robert Work", "Robert Work", "gazetteer_name"),
+        ("Work", "Robert Work", "surname_coreference"),
+    ]
+    assert people("Work remains to be done in Seoul.", extractors) == set()
+
+
+def test_common_korean_surname_needs_an_antecedent(extractors):
+    assert people("Lee said Seoul would respond.", extractors) == set()
+    text = "President Lee Myung-bak met Obama. Lee said Seoul would respond."
+    assert people(text, extractors) == {"Lee Myung-bak", "Barack Obama"}
+
+
+def test_administrations_and_summits_resolve_by_date(extractors):
+    assert people("The Obama administration backed Seoul.", extractors) == {"Barack Obama"}
+    assert people("The Roh and Bush administrations disagreed over Seoul's role.", extractors) == {
+        "Roh Moo-hyun",
+        "George W. Bush",
+    }
+    assert people("After the Park-Obama summit, Seoul relaxed.", extractors) == {
+        "Park Geun-hye",
+        "Barack Obama",
+    }
+    assert people("The Lee government in Seoul changed course.", extractors, year=2010) == {
+        "Lee Myung-bak"
+    }
+    assert people("The Lee government in Seoul changed course.", extractors, year=2025) == {
+        "Lee Jae-myung"
+    }
+
+
+def test_people_outside_the_gazetteer(extractors):
+    text = "Foreign Minister Hong Gil-dong met Seoul lawmakers. Hong said talks would resume."
+    found = [m for m in actors(text, extractors) if m.actor_type == "person"]
+    assert [(m.matched_text, m.in_gazetteer, m.resolution) for m in found] == [
+        ("Hong Gil-dong", False, "title_name_pattern"),
+        ("Hong", False, "surname_coreference"),
+    ]
+    assert found[0].role == "Foreign Minister"
+    apposition = "Jane Roe, a senior fellow at a Seoul institute, disagreed."
+    assert people(apposition, extractors) == {"Jane Roe"}
+
+
+def test_roles_follow_the_article_date(extractors):
+    text = "Chung Eui-yong flew to Washington."
+    (m,) = [m for m in actors(text, extractors, year=2018) if m.actor_type == "person"]
+    assert m.role == "National Security Adviser of South Korea"
+    (m,) = [m for m in actors(text, extractors, year=2021) if m.actor_type == "person"]
+    assert m.role == "Foreign Minister of South Korea"
+
+
+def test_organizations_and_two_koreas(extractors):
+    found = actors("USFK and NATO officials said the two Koreas must talk.", extractors)
+    assert {(m.actor_id, m.actor_type) for m in found} >= {
+        ("ORG_USFK", "organization"),
+        ("ORG_NATO", "organization"),
+        ("KOR", "state"),
+        ("PRK", "state"),
+    }

@@ -1,0 +1,134 @@
+"""End to end through Prefect: a temporary inbox into a temporary warehouse, twice."""
+
+import json
+import shutil
+
+import pytest
+from deltalake import DeltaTable
+
+from tests.conftest import SAMPLES
+from transforms.schema import ARTICLE_TABLES, TABLES
+
+pytestmark = pytest.mark.slow
+
+
+def make_inbox(root):
+    inbox = root / "inbox"
+    inbox.mkdir()
+    for p in SAMPLES.iterdir():
+        shutil.copy(p, inbox / p.name)
+    (inbox / "empty.txt").write_bytes(b"")
+    (inbox / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)
+    (inbox / "notes.docx").write_bytes(b"PK\x03\x04")
+    (inbox / "broken.json").write_text('{"text": ')
+    (inbox / "korean.txt").write_text(
+        "서울과 워싱턴은 방위비 분담 협상을 재개했다고 밝혔다. 한미동맹은 굳건하다."
+    )
+    (inbox / "dupe.txt").write_bytes((SAMPLES / "000_c0359f83fd5253aa.txt").read_bytes() + b"\n\n")
+    (inbox / "sub").mkdir()
+    (inbox / "sub" / "feed.jsonl").write_text(
+        json.dumps(
+            {
+                "text": "Seoul and Washington resumed cost-sharing talks, officials in Seoul said on Monday.",
+                "title": "Talks resume",
+                "url": "https://www.koreaherald.com/view.php?ud=7",
+                "published_at": "2021-03-08",
+            }
+        )
+        + "\nnot json\n"
+    )
+    (inbox / "escape.txt").symlink_to("/etc/hostname")
+    return inbox
+
+
+@pytest.fixture(scope="module")
+def warehouse_run(tmp_path_factory, prefect_harness):
+    from flows.ingest_flow import ingest_flow
+
+    root = tmp_path_factory.mktemp("e2e")
+    inbox = make_inbox(root)
+    warehouse = root / "warehouse"
+    first = ingest_flow(inbox=str(inbox), warehouse=str(warehouse), batch_size=4)
+    versions_after_first = {n: DeltaTable(str(warehouse / n)).version() for n in TABLES}
+    second = ingest_flow(inbox=str(inbox), warehouse=str(warehouse), batch_size=4)
+    return inbox, warehouse, first, second, versions_after_first
+
+
+def test_every_input_ends_in_articles_or_quarantine(warehouse_run):
+    inbox, warehouse, first, _, _ = warehouse_run
+    articles = DeltaTable(str(warehouse / "articles")).to_pandas()
+    quarantine = DeltaTable(str(warehouse / "quarantine")).to_pandas()
+    stored = {u.split("#")[0] for u in articles["source_uri"]} | {
+        u.split("#")[0] for u in quarantine["source_uri"]
+    }
+    files = {
+        str(p.absolute()) if p.is_symlink() else str(p.resolve())
+        for p in inbox.rglob("*")
+        if not p.is_dir()
+    }
+    assert files <= stored
+    assert first["articles_new"] == 6  # five samples + one JSON Lines record
+    reasons = dict(
+        zip(
+            quarantine["source_uri"].str.rsplit("/", n=1).str[-1], quarantine["reason"], strict=True
+        )
+    )
+    assert reasons == {
+        "empty.txt": "empty_file",
+        "binary.txt": "binary_file",
+        "notes.docx": "unsupported_extension",
+        "broken.json": "malformed_json",
+        "korean.txt": "not_english",
+        "dupe.txt": "duplicate_content",
+        "feed.jsonl#L2": "malformed_json",
+        "escape.txt": "symlink_outside_inbox",
+    }
+    assert all(quarantine["detail"].str.len() > 0)
+
+
+def test_tables_are_consistent_and_versioned(warehouse_run):
+    _, warehouse, first, _, _ = warehouse_run
+    articles = DeltaTable(str(warehouse / "articles")).to_pandas()
+    ids = set(articles["article_id"])
+    for name in ARTICLE_TABLES:
+        t = DeltaTable(str(warehouse / name)).to_pandas()
+        assert set(t["article_id"]) <= ids, name
+    mentions = DeltaTable(str(warehouse / "actor_mentions")).to_pandas()
+    text = dict(zip(articles["article_id"], articles["text"], strict=True))
+    assert all(
+        text[a][s:e] == m
+        for a, s, e, m in zip(
+            mentions["article_id"],
+            mentions["start"],
+            mentions["end"],
+            mentions["matched_text"],
+            strict=True,
+        )
+    )
+    runs = DeltaTable(str(warehouse / "runs")).to_pandas().sort_values("started_at")
+    assert list(runs["status"]) == ["succeeded", "succeeded"]
+    assert (
+        json.loads(runs.iloc[0]["table_versions"])["articles"]
+        == first["table_versions"]["articles"]
+        == 1
+    )
+    assert runs.iloc[0]["taxonomy_version"] == first["taxonomy_version"]
+    assert set(articles["taxonomy_version"]) == {first["taxonomy_version"]}
+    feed = articles[articles["source_kind"] == "jsonl"].iloc[0]
+    assert (feed["outlet"], feed["title"], str(feed["published_at"])) == (
+        "The Korea Herald",
+        "Talks resume",
+        "2021-03-08",
+    )
+
+
+def test_rerun_adds_nothing(warehouse_run):
+    _, warehouse, _, second, versions_after_first = warehouse_run
+    assert second["articles_new"] == 0
+    assert second["quarantined"] == 0
+    assert second["inputs_skipped"] == 6 + 8
+    now = {n: DeltaTable(str(warehouse / n)).version() for n in TABLES}
+    assert {n: v for n, v in now.items() if n != "runs"} == {
+        n: v for n, v in versions_after_first.items() if n != "runs"
+    }
+    assert now["runs"] == versions_after_first["runs"] + 1
