@@ -33,7 +33,7 @@ TITLES = (
     r"Sen\.|Senator|Rep\.|Gov\.|Governor|Mayor|Chairman|Chairwoman|Commander|Director|Professor|"
     r"Prof\.|Dr\.|Mr\.|Mrs\.|Ms\.|Lawmaker|Rep\.|King|Queen|Emperor|Crown Prince|Justice|Judge)"
 )
-NAME = r"[A-Z][a-z]+(?:[-'][A-Za-z]+)?(?:\s+[A-Z]\.)?(?:\s+(?:[A-Z][a-z]+(?:-[a-z]+)?|[A-Z][a-z]*[A-Z][a-z]+)){1,2}"
+NAME = r"[A-Z][a-z]+(?:[-'][A-Za-z]+)?(?: [A-Z]\.)?(?: (?:[A-Z][a-z]+(?:-[a-z]+)?|[A-Z][a-z]*[A-Z][a-z]+)){1,2}"  # one line
 TITLE_NAME = re.compile(
     rf"(?<![\w-]){TITLES}\s+(?:of\s+[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*\s+)?(?P<name>{NAME})\b"
 )
@@ -206,7 +206,7 @@ class _Candidate:
 def _boundary_regex(surfaces: Sequence[str]) -> re.Pattern[str]:
     ordered = sorted(set(surfaces), key=lambda s: (-len(s), s))
     alternation = "|".join(re.escape(s) for s in ordered)
-    return re.compile(rf"(?<![\w.])(?:{alternation})(?![\w]|-[a-z])")
+    return re.compile(rf"(?<![\w.])(?:{alternation})(?!\w)")
 
 
 def person_id_for_unknown(name: str) -> str:

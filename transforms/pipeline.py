@@ -17,6 +17,8 @@ from transforms.reference import Reference
 from transforms.schema import TABLES, to_arrow
 from transforms.sentences import split_sentences
 
+KOREAS = frozenset({"KOR", "PRK"})
+
 
 @dataclass(frozen=True)
 class Extractors:
@@ -100,12 +102,12 @@ def process_article(
     year = norm.published_at.year if norm.published_at else None
     tax = ref.taxonomy
     mentions = find_issue_mentions(text, sentences, tax)
-    relevant = bool(tax.relevance.search(text))
-    title_sentences = 1
-    issues = decide_article_issues(mentions, len(sentences), tax, relevant, title_sentences)
+    actors = ex.actors.extract(text, sentences, year)
+    # About Korea: a Korean place or word, or any Korean actor ("Park Geun-hye", "the ROK").
+    relevant = bool(tax.relevance.search(text)) or any(a.country_code in KOREAS for a in actors)
+    issues = decide_article_issues(mentions, len(sentences), tax, relevant)
     assigned = {i.issue_code for i in issues}
     mentions = [m for m in mentions if m.issue_code in assigned]
-    actors = ex.actors.extract(text, sentences, year)
     common = {"article_id": article_id, "run_id": run_id}
     tv, gv = ex.taxonomy_version, ex.gazetteer_version
     rows: dict[str, list[dict]] = {
