@@ -118,3 +118,27 @@ def test_organizations_and_two_koreas(extractors):
         ("KOR", "state"),
         ("PRK", "state"),
     }
+
+
+def test_sitting_leader_surname_needs_a_date_and_a_rare_surname(extractors):
+    assert people(
+        "Speaking at the White House, Yoon said the alliance was strong.", extractors, year=2023
+    ) == {"Yoon Suk-yeol"}
+    assert (
+        people("Speaking at the White House, Yoon said the alliance was strong.", extractors)
+        == set()
+    )
+    # Kim, Lee and Park name too many people to stand for the sitting president.
+    assert people("Lee said the alliance was strong.", extractors, year=2025) == set()
+
+
+def test_role_phrases_resolve_a_surname(extractors):
+    text = "The Pentagon chief Hegseth flew to Seoul. Foreign Minister Cho met him."
+    assert people(text, extractors, year=2026) == {"Pete Hegseth", "Cho Hyun"}
+    # In 2025 two foreign ministers named Cho held office: the surname stays unresolved.
+    assert people("Foreign Minister Cho met him.", extractors, year=2025) == set()
+    assert people("Foreign Minister Cho met him.", extractors, year=2024) == {"Cho Tae-yul"}
+
+
+def test_towns_named_after_countries(extractors):
+    assert states("Fans in Jordan, Utah, and Lebanon, Pa., cheered.", extractors) == set()

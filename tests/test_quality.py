@@ -1,8 +1,10 @@
 """Extraction quality on the development set, with floors that fail the build.
 
 The development set is the five sample articles (labels from the product owner) plus
-passages we wrote ourselves (tests/devset/passages.jsonl) that exercise every issue
-code, the traps and the name forms. The same rules are measured elsewhere on articles
+passages we wrote ourselves (tests/devset/*.jsonl) that exercise every issue code, the
+traps and the name forms. holdout.jsonl was written and scored once before any rule was
+changed for it (issues F1 0.708, persons 0.968, states 0.974 then); it is part of the
+development set now. The same rules are measured elsewhere on articles
 that are not in the repository, so these floors guard against regressions.
 """
 
@@ -35,7 +37,10 @@ def _gold():
                 set(label["countries"]),
             )
         )
-    for line in (TESTS / "devset" / "passages.jsonl").read_text().splitlines():
+    lines = [
+        ln for f in sorted((TESTS / "devset").glob("*.jsonl")) for ln in f.read_text().splitlines()
+    ]
+    for line in lines:
         p = json.loads(line)
         record = {"text": p["text"], "published_at": p.get("published_at")}
         data = json.dumps(record, ensure_ascii=False).encode()
@@ -76,7 +81,7 @@ def scored(extractors):
         rows.append(
             {
                 "name": name,
-                "sample": not name.startswith("p"),
+                "sample": name.endswith(".txt"),
                 "issues": (pred_issues, g_issues),
                 "persons": (pred_persons, g_persons),
                 "states": (pred_states, g_states),

@@ -18,6 +18,7 @@ R_COREF = "surname_coreference"
 R_LEADER = "leader_surname_context"
 R_TITLE_SURNAME = "title_surname"
 R_SURNAME = "distinctive_surname"
+R_SITTING = "sitting_leader_surname"
 R_TITLE_NAME = "title_name_pattern"
 R_APPOSITION = "apposition_pattern"
 R_BYLINE = "byline"
@@ -31,7 +32,8 @@ TITLES = (
     r"Secretary-General|Ambassador|Envoy|Representative|Adviser|Advisor|Spokesman|Spokeswoman|"
     r"Spokesperson|Gen\.|General|Lt\. Gen\.|Maj\. Gen\.|Brig\. Gen\.|Adm\.|Admiral|Col\.|Colonel|"
     r"Sen\.|Senator|Rep\.|Gov\.|Governor|Mayor|Chairman|Chairwoman|Commander|Director|Professor|"
-    r"Prof\.|Dr\.|Mr\.|Mrs\.|Ms\.|Lawmaker|Rep\.|King|Queen|Emperor|Crown Prince|Justice|Judge)"
+    r"Prof\.|Dr\.|Mr\.|Mrs\.|Ms\.|Lawmaker|Rep\.|King|Queen|Emperor|Crown Prince|Justice|Judge|"
+    r"Pentagon [Cc]hief|[Dd]efense [Cc]hief|[Tt]op [Dd]iplomat|[Nn]uclear [Ee]nvoy|[Ss]py [Cc]hief)"
 )
 NAME = r"[A-Z][a-z]+(?:[-'][A-Za-z]+)?(?: [A-Z]\.)?(?: (?:[A-Z][a-z]+(?:-[a-z]+)?|[A-Z][a-z]*[A-Z][a-z]+)){1,2}"  # one line
 TITLE_NAME = re.compile(
@@ -158,7 +160,17 @@ NAME_STOPWORDS = frozenset(
 )
 _CAP_AFTER = re.compile(r"\s+[A-Z][a-z]")
 KOREAN_GIVEN = re.compile(r"[A-Z][a-z]+-[a-z]+")
+# A bare surname this common names too many people to stand for the sitting leader.
+COMMON_KOREAN_SURNAMES = frozenset(
+    "Kim Lee Yi Park Choi Choe Jung Jeong Chung Kang Cho Jo Jang Chang Lim Han Oh Seo Shin Kwon "
+    "Hwang Ahn Song Yoo Yu Ko Moon Son Yang Bae Baek Heo Nam Ri".split()
+)
 _ROLE_WORDS = {
+    "Pentagon chief": ("Secretary of Defense",),
+    "Pentagon Chief": ("Secretary of Defense",),
+    "efense chief": ("Secretary of Defense", "Defense Minister"),
+    "op diplomat": ("Secretary of State", "Foreign Minister"),
+    "uclear envoy": ("Special", "Envoy"),
     "President": ("President",),
     "Presidents": ("President",),
     "Prime Minister": ("Prime Minister",),
@@ -376,7 +388,9 @@ class ActorMatcher:
         for c in chosen:
             if c.actor_type == "person":
                 surname_index.setdefault(_surname_of(self, c), c.actor_id)
+        sitting = self._sitting_leaders(year)
         tokens = set(surname_index) | {p.surname for p in gaz.people.values() if p.surname_alone}
+        tokens |= set(sitting)
         if tokens:
             bare = _boundary_regex(sorted(tokens))
             for m in bare.finditer(text):
@@ -384,14 +398,20 @@ class ActorMatcher:
                 named = named_before(m.start())
                 if surname in named:
                     extra.append(_coref(chosen, m.start(), m.end(), named[surname]))
-                elif surname not in surname_index or surname_index[surname] not in named.values():
-                    solo = [p for p in self.by_surname.get(surname, []) if p.surname_alone]
-                    if len(solo) == 1 and not _CAP_AFTER.match(text, m.end()):
-                        extra.append(
-                            _Candidate(
-                                m.start(), m.end(), 1, solo[0].person_id, "person", R_SURNAME
-                            )
-                        )
+                    continue
+                if surname in surname_index and surname_index[surname] in named.values():
+                    continue
+                if _CAP_AFTER.match(text, m.end()):
+                    continue  # part of a longer name we do not know
+                solo = [p for p in self.by_surname.get(surname, []) if p.surname_alone]
+                if len(solo) == 1:
+                    extra.append(
+                        _Candidate(m.start(), m.end(), 1, solo[0].person_id, "person", R_SURNAME)
+                    )
+                elif surname in sitting:
+                    extra.append(
+                        _Candidate(m.start(), m.end(), 1, sitting[surname], "person", R_SITTING)
+                    )
 
         # "the North" after North Korea; "the two Koreas".
         prk_first = min((c.start for c in chosen if c.actor_id == "PRK"), default=None)
@@ -409,6 +429,20 @@ class ActorMatcher:
                     extra.append(_Candidate(s, m.end(), 1, iso, "state", R_KOREAS))
         chosen = _select(chosen + extra, allow_same_span=True)
         return [self._mention(text, sentences, c, year) for c in chosen]
+
+    def _sitting_leaders(self, year: int | None) -> dict[str, str]:
+        """Surname -> leader in office in ``year``, when no other known person of that
+        surname held office then and the surname is not a very common Korean one."""
+        if year is None:
+            return {}
+        out = {}
+        for surname, people in self.by_surname.items():
+            if surname in COMMON_KOREAN_SURNAMES:
+                continue
+            active = [p for p in people if any(r.active(year) for r in p.roles)]
+            if len(active) == 1 and active[0].leader:
+                out[surname] = active[0].person_id
+        return out
 
     def _titled(self, surname: str, title: str, year: int | None) -> Person | None:
         people = self.by_surname.get(surname, [])

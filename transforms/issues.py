@@ -2,7 +2,7 @@
 
 import bisect
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from transforms.reference import IssueCode, Taxonomy
@@ -45,9 +45,17 @@ def _vetoed(code: IssueCode, sentence: str, lo: int, hi: int) -> bool:
 
 
 def find_issue_mentions(
-    text: str, sentences: Sequence[tuple[int, int]], taxonomy: Taxonomy
+    text: str,
+    sentences: Sequence[tuple[int, int]],
+    taxonomy: Taxonomy,
+    sentence_countries: Mapping[int, set[str]] | None = None,
 ) -> list[IssueMention]:
-    """Every non-vetoed rule hit, one per (code, span): the strongest rule wins a span."""
+    """Every non-vetoed rule hit, one per (code, span): the strongest rule wins a span.
+
+    ``sentence_countries`` (sentence index -> countries of the actors in it) lets a rule
+    require an actor of a country, e.g. a Japanese leader for a trilateral meeting.
+    """
+    countries = sentence_countries or {}
     starts = [s for s, _ in sentences]
     found: dict[tuple[str, int, int], IssueMention] = {}
     for code in taxonomy.codes.values():
@@ -61,9 +69,7 @@ def find_issue_mentions(
                 s_start, s_end = sentences[index]
                 sentence = text[s_start:s_end]
                 if index not in context_ok:
-                    context_ok[index] = (
-                        not rule.requires or any(r.search(sentence) for r in rule.requires)
-                    ) and not any(u.search(sentence) for u in rule.unless)
+                    context_ok[index] = rule.context_holds(sentence, countries.get(index, set()))
                 if not context_ok[index] or _vetoed(code, sentence, start - s_start, end - s_start):
                     continue
                 key = (code.code, start, end)

@@ -101,8 +101,12 @@ def process_article(
     sentences = split_sentences(text)
     year = norm.published_at.year if norm.published_at else None
     tax = ref.taxonomy
-    mentions = find_issue_mentions(text, sentences, tax)
     actors = ex.actors.extract(text, sentences, year)
+    countries: dict[int, set[str]] = {}
+    for a in actors:
+        if a.country_code:
+            countries.setdefault(a.sentence_index, set()).add(a.country_code)
+    mentions = find_issue_mentions(text, sentences, tax, countries)
     # About Korea: a Korean place or word, or any Korean actor ("Park Geun-hye", "the ROK").
     relevant = bool(tax.relevance.search(text)) or any(a.country_code in KOREAS for a in actors)
     issues = decide_article_issues(mentions, len(sentences), tax, relevant)

@@ -26,6 +26,15 @@ class IssueRule:
     weight: float
     requires: tuple[re.Pattern[str], ...] = ()
     unless: tuple[re.Pattern[str], ...] = ()
+    requires_actors: frozenset[str] = frozenset()
+
+    def context_holds(self, sentence: str, countries: frozenset[str] | set[str]) -> bool:
+        """Whether the sentence satisfies ``requires`` (regex or actor) and no ``unless``."""
+        if (self.requires or self.requires_actors) and not (
+            any(r.search(sentence) for r in self.requires) or self.requires_actors & countries
+        ):
+            return False
+        return not any(u.search(sentence) for u in self.unless)
 
 
 @dataclass(frozen=True)
@@ -199,11 +208,17 @@ def _contexts(
 ) -> tuple[re.Pattern[str], ...]:
     out = []
     for name in names:
+        if name.startswith("actor:"):
+            continue  # actor conditions are kept apart, see _actor_contexts
         if name in contexts:
             out.append(contexts[name])
         else:
             out.append(_compile(name, where, re.IGNORECASE))
     return tuple(out)
+
+
+def _actor_contexts(names: Iterable[str]) -> frozenset[str]:
+    return frozenset(n.split(":", 1)[1] for n in names if n.startswith("actor:"))
 
 
 def parse_taxonomy(data: Mapping[str, Any]) -> Taxonomy:
@@ -244,7 +259,10 @@ def parse_taxonomy(data: Mapping[str, Any]) -> Taxonomy:
             requires = _contexts(raw.get("requires") or [], contexts, where)
             unless = _contexts(raw.get("unless") or [], contexts, where)
             weight = float(raw.get("weight", 1.0))
-            rules.extend(IssueRule(rid, code, p, weight, requires, unless) for p in patterns)
+            actors = _actor_contexts(raw.get("requires") or [])
+            rules.extend(
+                IssueRule(rid, code, p, weight, requires, unless, actors) for p in patterns
+            )
         negatives = tuple(
             (n["id"], _compile(n["regex"], f"taxonomy {code}/{n['id']}", re.IGNORECASE))
             for n in spec.get("negatives") or []
