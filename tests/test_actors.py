@@ -142,3 +142,9 @@ def test_role_phrases_resolve_a_surname(extractors):
 
 def test_towns_named_after_countries(extractors):
     assert states("Fans in Jordan, Utah, and Lebanon, Pa., cheered.", extractors) == set()
+
+
+def test_photo_credits_give_people(extractors):
+    found = actors("Troops march in Seoul. (Yonhap photo by Hong Gil-dong)", extractors)
+    (m,) = [m for m in found if m.actor_type == "person"]
+    assert (m.actor_name, m.resolution, m.in_gazetteer) == ("Hong Gil-dong", "photo_credit", False)

@@ -104,3 +104,15 @@ def test_parse_date_formats():
     assert parse_date("in 1850 or so, March 3, 1850") is None
     assert coerce_date("not a date") is None
     assert coerce_date(dt.datetime(2020, 1, 2, 3, 4)) == dt.date(2020, 1, 2)
+
+
+def test_city_dateline_prefix_is_cut_but_not_headlines(reference):
+    long_para = (
+        "WASHINGTON - South Korea and the United States agreed on Monday " + "to talk more. " * 30
+    )
+    body, removed = strip_boilerplate(long_para.strip(), reference.boilerplate)
+    assert body.startswith("South Korea and the United States")
+    assert (removed[0].rule_id, removed[0].text) == ("city_dateline", "WASHINGTON -")
+    body, removed = strip_boilerplate("SEOUL, Jan. 5 -- Seoul said.", reference.boilerplate)
+    assert body == "Seoul said." and removed[0].text == "SEOUL, Jan. 5 --"
+    assert strip_boilerplate("US-Korea ties - a view from Seoul", reference.boilerplate)[1] == ()

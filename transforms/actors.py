@@ -22,6 +22,7 @@ R_SITTING = "sitting_leader_surname"
 R_TITLE_NAME = "title_name_pattern"
 R_APPOSITION = "apposition_pattern"
 R_BYLINE = "byline"
+R_PHOTO = "photo_credit"
 R_NORTH = "north_after_north_korea"
 R_KOREAS = "two_koreas"
 
@@ -47,6 +48,9 @@ APPOSITION = re.compile(
     r"columnist|correspondent|reporter|author|premier|governor)\b"
 )
 BYLINE = re.compile(rf"^By\s+(?P<name>{NAME})\b", re.M)
+PHOTO_CREDIT = re.compile(
+    rf"\b(?:[Pp]hoto|[Pp]icture|[Ii]mage)s?\s+(?:by|courtesy\s+of)\s+(?P<name>{NAME})\b"
+)
 NAME_STOPWORDS = frozenset(
     [
         "The",
@@ -318,6 +322,7 @@ class ActorMatcher:
             (TITLE_NAME, R_TITLE_NAME),
             (APPOSITION, R_APPOSITION),
             (BYLINE, R_BYLINE),
+            (PHOTO_CREDIT, R_PHOTO),
         ):
             for m in regex.finditer(text):
                 name = m.group("name")

@@ -161,8 +161,8 @@ def strip_boilerplate(
         words = len(line.split())
         hit: BoilerplateRule | None = None
         for rule in rules:
-            if words > rule.max_words:
-                continue
+            if words > rule.max_words and rule.kind != "prefix":
+                continue  # a prefix rule is anchored: long paragraphs keep their dateline
             if (
                 (rule.kind == "line" and rule.pattern is not None and rule.pattern.fullmatch(line))
                 or (
