@@ -18,6 +18,9 @@ for key, value in {
 from flows.seeds import load_reference  # noqa: E402
 from transforms.pipeline import Extractors  # noqa: E402
 
+# Lines the quality tests want shown after the run (make test prints them, pass or fail).
+QUALITY_REPORT: list[str] = []
+
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
 SAMPLES = REPO / "seeds" / "articles"
@@ -49,3 +52,11 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=90):
         yield
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Show the extraction-quality tables at the end of every test run."""
+    if QUALITY_REPORT:
+        terminalreporter.section("extraction quality (development set)")
+        for line in QUALITY_REPORT:
+            terminalreporter.write_line(line)

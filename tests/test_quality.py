@@ -14,7 +14,7 @@ from collections import Counter
 
 import pytest
 
-from tests.conftest import SAMPLES, TESTS
+from tests.conftest import QUALITY_REPORT, SAMPLES, TESTS
 from transforms.ingest import InputFile
 from transforms.pipeline import process_batch
 
@@ -90,6 +90,12 @@ def scored(extractors):
     return rows
 
 
+def report(line: str) -> None:
+    """Print and keep for the end-of-run summary."""
+    print(line)
+    QUALITY_REPORT.append(line)
+
+
 def prf(pairs):
     """Micro precision, recall and F1 over (predicted, gold) set pairs."""
     tp = sum(len(pred & gold) for pred, gold in pairs)
@@ -102,11 +108,11 @@ def prf(pairs):
 
 
 def _report(title, rows, floors):
-    print(f"\n{title}: precision / recall / F1")
+    report(f"\n{title}: precision / recall / F1")
     below = []
     for field, floor in floors.items():
         p, r, f = prf([row[field] for row in rows])
-        print(f"  {field:8s} P={p:.3f} R={r:.3f} F1={f:.3f}   floor {floor}")
+        report(f"  {field:8s} P={p:.3f} R={r:.3f} F1={f:.3f}   floor {floor}")
         if p < floor or r < floor:
             below.append(field)
     return below
@@ -126,7 +132,7 @@ def test_devset_meets_floors(scored):
         if r[f][0] != r[f][1]
     ]
     for name, field, fp, fn in errors:
-        print(f"  miss {name} {field}: extra {fp} missing {fn}")
+        report(f"  miss {name} {field}: extra {fp} missing {fn}")
     assert not below, f"below the floors: {below}"
 
 
@@ -140,13 +146,13 @@ def test_devset_per_code_precision_recall(scored, reference):
             fp[c] += 1
         for c in gold - pred:
             fn[c] += 1
-    print(f"\nper-code on the development set ({len(scored)} texts)")
-    print(f"  {'code':28s} {'gold':>4s} {'tp':>3s} {'fp':>3s} {'fn':>3s} {'P':>6s} {'R':>6s}")
+    report(f"\nper-code on the development set ({len(scored)} texts)")
+    report(f"  {'code':28s} {'gold':>4s} {'tp':>3s} {'fp':>3s} {'fn':>3s} {'P':>6s} {'R':>6s}")
     below = []
     for code in sorted(reference.taxonomy.codes):
         p = tp[code] / (tp[code] + fp[code]) if tp[code] + fp[code] else 1.0
         r = tp[code] / (tp[code] + fn[code]) if tp[code] + fn[code] else 1.0
-        print(
+        report(
             f"  {code:28s} {tp[code] + fn[code]:4d} {tp[code]:3d} {fp[code]:3d} {fn[code]:3d} {p:6.2f} {r:6.2f}"
         )
         if p < CODE_FLOOR or r < CODE_FLOOR:
