@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck format lock suites seal-seeds clean
+.PHONY: install run test lint typecheck format lock suites docs seal-seeds clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,9 @@ lock:  ## re-resolve pyproject.toml into requirements.lock (in a scratch venv)
 
 suites: install  ## regenerate expectations/*.json from transforms/schema.py
 	$(BIN)/python scripts/build_suites.py
+
+docs: install  ## regenerate docs/data-dictionary.md from transforms/schema.py
+	$(BIN)/python scripts/build_docs.py
 
 seal-seeds: install  ## record seed checksums after a reviewed change (BUMP=taxonomy to bump)
 	$(BIN)/python scripts/seal_seeds.py $(if $(BUMP),--bump $(BUMP),)

@@ -4,6 +4,7 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
 
 # Prefect reads these at import: quiet, offline-safe defaults for the temporary server.
 PREFECT_DEFAULTS = {
@@ -80,28 +81,195 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _warehouse(args: argparse.Namespace):
+    from flows.settings import Settings
+    from flows.warehouse import Warehouse
+
+    return Warehouse(Settings.from_env(warehouse=args.warehouse).warehouse)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Show tables, versions, row counts, the last runs and the quarantine count."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from flows.consumers import warehouse_status
+
+    status = warehouse_status(_warehouse(args), last_runs=args.runs)
+    if not status["tables"]:
+        print(
+            f"alliance status: no tables under {status['warehouse']} (run `alliance run` first)",
+            file=sys.stderr,
+        )
+        return 2
+    if args.json:
+        print(json.dumps(status, indent=2, default=str))
+        return 0
+    console = Console()
+    console.print(
+        f"[bold]warehouse[/bold] {status['warehouse']}  |  quarantined rows: {status['quarantined']}"
+    )
+    tables = Table(title="tables")
+    for col in ("table", "version", "rows", "files"):
+        tables.add_column(col, justify="left" if col == "table" else "right")
+    for name, t in status["tables"].items():
+        tables.add_row(name, str(t["version"]), str(t["rows"]), str(t["files"]))
+    console.print(tables)
+    runs = Table(title=f"last {len(status['runs'])} runs")
+    for col in (
+        "run_id",
+        "flow",
+        "status",
+        "new",
+        "skipped",
+        "quarantined",
+        "validation",
+        "taxonomy",
+    ):
+        runs.add_column(col)
+    for r in status["runs"]:
+        runs.add_row(
+            r["run_id"],
+            r["flow"],
+            r["status"],
+            str(r["articles_new"]),
+            str(r["inputs_skipped"]),
+            str(r["quarantined"]),
+            "ok" if r["validation_success"] else f"{r['validation_failures']} rows",
+            r["taxonomy_version"],
+        )
+    console.print(runs)
+    return 0
+
+
+def cmd_files(args: argparse.Namespace) -> int:
+    """Print the Parquet files of a table version, one per line."""
+    from flows.consumers import table_files
+    from transforms.errors import WarehouseError
+
+    try:
+        for uri in table_files(_warehouse(args), args.table, args.version):
+            print(uri)
+    except WarehouseError as exc:
+        print(f"alliance files: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write a citable snapshot: one Parquet file per table plus manifest.json."""
+    from flows.consumers import export_snapshot
+    from flows.settings import REPO_ROOT
+    from transforms.errors import WarehouseError
+
+    try:
+        manifest = export_snapshot(
+            _warehouse(args),
+            Path(args.out),
+            args.version,
+            REPO_ROOT / "docs" / "data-dictionary.md",
+        )
+    except WarehouseError as exc:
+        print(f"alliance export: {exc}", file=sys.stderr)
+        return 2
+    print(f"exported run {manifest['as_of_run']} to {args.out}")
+    for name, t in manifest["tables"].items():
+        print(
+            f"  {name:18s} v{t['delta_version']:<4d} {t['rows']:>8d} rows  sha256 {t['sha256'][:12]}…"
+        )
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Render the offline HTML report and its PNG charts."""
+    from flows.report import render_report
+    from transforms.errors import WarehouseError
+
+    try:
+        written = render_report(_warehouse(args), Path(args.out))
+    except WarehouseError as exc:
+        print(f"alliance report: {exc}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(path)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `alliance`."""
     parser = argparse.ArgumentParser(
         prog="alliance",
-        description="Turn news about the ROK-US alliance into validated, versioned issue datasets.",
+        description="Turn news about the ROK-US alliance into validated, versioned issue datasets. "
+        "Every command takes --warehouse (default ./warehouse, or ALLIANCE_WAREHOUSE).",
     )
-    sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser(
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, help_: str, description: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_, description=description)
+        p.add_argument("--warehouse", help="root of the Delta tables (default: ./warehouse)")
+        return p
+
+    run = add(
         "run",
-        help="ingest new articles from an inbox into the warehouse",
-        description="Ingest every new file of the inbox (.txt, .html/.htm, .json, .jsonl): "
-        "normalize, extract issues and actors, validate, and commit one new "
-        "version of each Delta table. Files already stored are skipped; bad "
-        "files go to the quarantine table.",
+        "ingest new articles from an inbox into the warehouse",
+        "Ingest every new file of the inbox (.txt, .html/.htm, .json, .jsonl): normalize, extract "
+        "issues and actors, validate, and commit one new version of each Delta table. Files "
+        "already stored are skipped; bad files go to the quarantine table with the reason.",
     )
     run.add_argument(
         "--inbox", help="folder of input files (default: the bundled sample, seeds/articles)"
     )
-    run.add_argument("--warehouse", help="root of the Delta tables (default: ./warehouse)")
-    run.add_argument("--batch-size", type=int, help="articles per task (default: 200)")
+    run.add_argument("--batch-size", type=int, help="files per task (default: 200)")
     run.add_argument("--json", action="store_true", help="print the run summary as JSON")
     run.set_defaults(func=cmd_run)
+
+    status = add(
+        "status",
+        "show tables, versions, row counts, last runs and quarantine count",
+        "Summarize the warehouse: each table's Delta version, rows and files, the latest runs "
+        "with their counts and validation outcome, and the number of quarantined inputs.",
+    )
+    status.add_argument(
+        "--runs", type=int, default=5, help="how many recent runs to list (default: 5)"
+    )
+    status.add_argument("--json", action="store_true", help="print as JSON")
+    status.set_defaults(func=cmd_status)
+
+    files = add(
+        "files",
+        "list the Parquet files of a table version (for plain-Parquet readers)",
+        "Print the Parquet files that make up TABLE at its current version (or --version N), "
+        "one URI per line. Plain-Parquet readers must use this list, never a glob of the "
+        "folder, which also holds files of older versions. <warehouse>/_manifest.json holds "
+        "the same lists for every table after each run.",
+    )
+    files.add_argument("table", help="table name, e.g. article_issues")
+    files.add_argument("--version", type=int, help="Delta version (default: current)")
+    files.set_defaults(func=cmd_files)
+
+    export = add(
+        "export",
+        "write a citable snapshot (Parquet + manifest with versions and checksums)",
+        "Write one Parquet file per table and manifest.json (table versions, taxonomy and "
+        "gazetteer versions, row counts, SHA-256 checksums) to --out, as of the latest run, "
+        "or as of the runs table's version --version N. The folder loads anywhere with "
+        "any Parquet reader.",
+    )
+    export.add_argument("--out", required=True, help="folder to write the snapshot to")
+    export.add_argument("--version", type=int, help="version of the runs table to export as of")
+    export.set_defaults(func=cmd_export)
+
+    report = add(
+        "report",
+        "render an offline HTML report with charts (and PNGs for slides)",
+        "Render issue salience over time, the top actors per issue, an actor-issue network and "
+        "the latest run's validation summary into one self-contained HTML file (charts "
+        "embedded, no network needed); the PNG charts are written beside it.",
+    )
+    report.add_argument(
+        "--out", default="report.html", help="HTML file to write (default: report.html)"
+    )
+    report.set_defaults(func=cmd_report)
     return parser
 
 

@@ -12,6 +12,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import unmapped
 
+from flows.consumers import write_manifest
 from flows.inbox import discover_inbox, read_inputs
 from flows.seeds import load_reference
 from flows.settings import Settings
@@ -124,6 +125,7 @@ def commit_run(
     run_row["table_versions"] = runs_json(versions)
     run_row["finished_at"] = dt.datetime.now(dt.UTC)
     versions["runs"] = wh.commit({"runs": to_arrow("runs", [run_row])})["runs"]
+    write_manifest(wh)
     return versions
 
 
@@ -218,6 +220,7 @@ def ingest_flow(
         "quarantine_reasons": _reason_counts(tables["quarantine"]),
         "issue_counts": _issue_counts(tables["article_issues"]),
     }
+    summary["report"] = publish_artifacts(wh, summary, tables["articles"])
     logger.info(
         "run %s: %d new articles, %d skipped, %d quarantined",
         run_id,
@@ -226,6 +229,79 @@ def ingest_flow(
         summary["quarantined"],
     )
     return summary
+
+
+def publish_artifacts(wh: Warehouse, summary: dict, articles: pa.Table) -> str | None:
+    """Prefect UI artifacts: run summary, the new articles with their codes, link to the report."""
+    from prefect.artifacts import (
+        create_link_artifact,
+        create_markdown_artifact,
+        create_table_artifact,
+    )
+
+    lines = [
+        f"# Run {summary['run_id']}",
+        "",
+        "| new articles | skipped | quarantined | validation failures |",
+        "|---:|---:|---:|---:|",
+        f"| {summary['articles_new']} | {summary['inputs_skipped']} | {summary['quarantined']} "
+        f"| {summary['validation_failures']} |",
+        "",
+        f"Taxonomy {summary['taxonomy_version']}, gazetteer {summary['gazetteer_version']}.",
+        "",
+        "| table | rows added | Delta version |",
+        "|---|---:|---:|",
+        *[
+            f"| {n} | {summary['rows_written'].get(n, 1 if n == 'runs' else 0)} | {v} |"
+            for n, v in summary["table_versions"].items()
+        ],
+    ]
+    if summary["quarantine_reasons"]:
+        lines += [
+            "",
+            "Quarantine reasons: "
+            + ", ".join(f"{k} ({v})" for k, v in summary["quarantine_reasons"].items()),
+        ]
+    create_markdown_artifact(
+        markdown="\n".join(lines),
+        key="alliance-run-summary",
+        description="Counts and table versions of this run",
+    )
+    rows = [
+        {
+            "article_id": a,
+            "title": t or "",
+            "outlet": o or "",
+            "published_at": str(d or ""),
+            "issue_codes": c,
+        }
+        for a, t, o, d, c in zip(
+            articles["article_id"].to_pylist(),
+            articles["title"].to_pylist(),
+            articles["outlet"].to_pylist(),
+            articles["published_at"].to_pylist(),
+            articles["issue_codes"].to_pylist(),
+            strict=True,
+        )
+    ]
+    create_table_artifact(
+        table=rows or [{"article_id": "", "title": "(no new articles)"}],
+        key="alliance-run-articles",
+        description="New articles and their issue codes",
+    )
+    if "://" in wh.root:
+        return None
+    from flows.report import render_report
+
+    report = Path(wh.root) / "_report" / "report.html"
+    render_report(wh, report)
+    create_link_artifact(
+        link=report.as_uri(),
+        link_text="alliance report (HTML)",
+        key="alliance-report",
+        description="Issue salience, top actors, network and validation summary",
+    )
+    return str(report)
 
 
 def _reason_counts(quarantine: pa.Table) -> dict[str, int]:

@@ -132,3 +132,18 @@ def test_rerun_adds_nothing(warehouse_run):
         n: v for n, v in versions_after_first.items() if n != "runs"
     }
     assert now["runs"] == versions_after_first["runs"] + 1
+
+
+def test_run_publishes_prefect_artifacts_and_a_report(warehouse_run):
+    from prefect.artifacts import Artifact
+
+    _, warehouse, first, second, _ = warehouse_run
+    summary = Artifact.get("alliance-run-summary")
+    assert summary is not None and second["run_id"] in summary.data  # the latest run's summary
+    table = Artifact.get("alliance-run-articles")
+    assert table is not None and table.type == "table"
+    link = Artifact.get("alliance-report")
+    assert link is not None and "report.html" in link.data and "file://" in link.data
+    assert first["report"] and (warehouse / "_report" / "report.html").exists()
+    manifest = json.loads((warehouse / "_manifest.json").read_text())
+    assert manifest["tables"]["articles"]["version"] == first["table_versions"]["articles"]

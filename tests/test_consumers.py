@@ -1,0 +1,185 @@
+"""Downstream use: file lists, manifest, exports, status, report, and the CLI around them."""
+
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from deltalake import DeltaTable
+
+from flows.cli import build_parser, main
+from flows.consumers import (
+    MANIFEST,
+    export_snapshot,
+    table_files,
+    verify_snapshot,
+    warehouse_status,
+    write_manifest,
+)
+from flows.report import render_report
+from flows.warehouse import Warehouse, runs_json
+from tests.conftest import SAMPLES
+from transforms.ingest import InputFile
+from transforms.pipeline import process_batch
+from transforms.schema import TABLES, to_arrow
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory, extractors):
+    """Two runs' worth of commits, each followed by a runs row, like the flow writes."""
+    wh = Warehouse(str(tmp_path_factory.mktemp("consumers") / "wh"))
+    wh.ensure_tables()
+    files = sorted(SAMPLES.iterdir())
+    for i, chunk in enumerate((files[:2], files[2:])):
+        now = dt.datetime.now(dt.UTC)
+        res = process_batch(
+            [InputFile(str(p), p.read_bytes()) for p in chunk],
+            extractors,
+            run_id=f"run{i}",
+            ingested_at=now,
+        )
+        versions = wh.commit(res.tables)
+        row = {
+            "run_id": f"run{i}",
+            "flow": "ingest",
+            "started_at": now,
+            "finished_at": dt.datetime.now(dt.UTC),
+            "inbox": "x",
+            "files_seen": len(chunk),
+            "articles_new": len(chunk),
+            "inputs_skipped": 0,
+            "quarantined": 0,
+            "validation_success": True,
+            "validation_failures": 0,
+            "table_versions": runs_json(versions),
+            "rows_written": "{}",
+            "taxonomy_version": "t",
+            "gazetteer_version": "g",
+            "schema_version": "s",
+            "status": "succeeded",
+        }
+        wh.commit({"runs": to_arrow("runs", [row])})
+        write_manifest(wh)
+    return wh
+
+
+def test_files_match_the_delta_log(warehouse):
+    for version in (1, 2):
+        assert (
+            table_files(warehouse, "articles", version)
+            == DeltaTable(warehouse.uri("articles"), version=version).file_uris()
+        )
+    v1 = pd.concat(pd.read_parquet(f) for f in table_files(warehouse, "articles", 1))
+    assert len(v1) == 2
+
+
+def test_manifest_lists_current_files(warehouse):
+    manifest = json.loads((Path(warehouse.root) / MANIFEST).read_text())
+    assert set(manifest["tables"]) == set(TABLES)
+    assert manifest["tables"]["articles"]["files"] == table_files(warehouse, "articles")
+    rows = sum(len(pd.read_parquet(f)) for f in manifest["tables"]["articles"]["files"])
+    assert rows == 5
+
+
+def test_export_is_self_contained_and_checked(warehouse, tmp_path):
+    out = tmp_path / "snap"
+    manifest = export_snapshot(warehouse, out)
+    assert manifest["as_of_run"] == "run1"
+    assert manifest["tables"]["articles"]["rows"] == 5
+    assert verify_snapshot(out) == []
+    moved = tmp_path / "elsewhere"
+    shutil.copytree(out, moved)  # another machine: only the folder travels
+    assert len(pd.read_parquet(moved / "articles.parquet")) == 5
+    (moved / "articles.parquet").write_bytes(b"tampered")
+    assert verify_snapshot(moved) == ["articles: checksum mismatch"]
+    older = export_snapshot(warehouse, tmp_path / "snap1", runs_version=1)
+    assert older["as_of_run"] == "run0"
+    assert older["tables"]["articles"]["rows"] == 2
+
+
+def test_status_counts_rows_and_runs(warehouse):
+    status = warehouse_status(warehouse)
+    assert status["tables"]["articles"]["rows"] == 5
+    assert status["tables"]["runs"]["rows"] == 2
+    assert [r["run_id"] for r in status["runs"]] == ["run1", "run0"]
+    assert status["quarantined"] == 0
+
+
+def test_cli_commands(warehouse, tmp_path, capsys):
+    assert main(["files", "articles", "--warehouse", warehouse.root]) == 0
+    assert capsys.readouterr().out.split() == table_files(warehouse, "articles")
+    assert main(["files", "nope", "--warehouse", warehouse.root]) == 2
+    assert "not one of" in capsys.readouterr().err
+    assert main(["status", "--json", "--warehouse", warehouse.root]) == 0
+    assert json.loads(capsys.readouterr().out)["tables"]["articles"]["rows"] == 5
+    assert main(["export", "--out", str(tmp_path / "e"), "--warehouse", warehouse.root]) == 0
+    assert (tmp_path / "e" / "manifest.json").exists()
+    assert main(["status", "--warehouse", str(tmp_path / "empty")]) == 2
+
+
+def test_cli_help_is_complete():
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    assert set(sub.choices) == {"run", "status", "files", "export", "report"}
+    for name, cmd in sub.choices.items():
+        assert cmd.description, name
+        for action in cmd._actions:
+            assert action.help, (name, action.dest)
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def test_report_renders_in_a_headless_browser(warehouse, tmp_path):
+    out = tmp_path / "report.html"
+    written = render_report(warehouse, out)
+    assert {p.name for p in written} == {
+        "report.html",
+        "salience_over_time.png",
+        "actor_issue_network.png",
+    }
+    page = out.read_text()
+    assert "http://" not in page and "https://" not in page  # offline: nothing to fetch
+    for png in written[1:]:
+        assert png.read_bytes().startswith(b"\x89PNG")
+    browser = _chromium()
+    if browser is None:
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is required in CI (.ci/run installs Debian's chromium)")
+        pytest.skip("Chromium not installed: apt-get install chromium to run this check locally")
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--virtual-time-budget=5000",
+    ]
+    dom = subprocess.run(
+        [browser, *flags, "--dump-dom", out.as_uri()], capture_output=True, text=True, timeout=120
+    )
+    assert 'data-images-ok="true"' in dom.stdout, dom.stderr[-2000:]
+    for heading in (
+        "Issue salience over time",
+        "Top actors per issue",
+        "Actor-issue network",
+        "Latest run",
+    ):
+        assert heading in dom.stdout
+    shot = tmp_path / "shot.png"
+    subprocess.run(
+        [browser, *flags, f"--screenshot={shot}", "--window-size=1200,2400", out.as_uri()],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert shot.exists() and shot.stat().st_size > 10_000
