@@ -115,3 +115,22 @@ def test_salience_orders_codes(reference):
     assert [i.issue_code for i in issues] == ["COST_SHARING", "MISSILE_DEFENSE"]
     assert issues[0].salience > issues[1].salience
     assert all(0 <= i.salience <= 1 for i in issues)
+
+
+def test_prefilter_never_hides_a_match(reference):
+    import json
+
+    from tests.conftest import TESTS
+    from transforms.reference import text_prefixes
+
+    texts = [
+        json.loads(line)["text"]
+        for f in sorted((TESTS / "devset").glob("*.jsonl"))
+        for line in f.read_text().splitlines()
+    ]
+    for text in texts:
+        prefixes = text_prefixes(text)
+        for code in reference.taxonomy.codes.values():
+            for rule in code.rules:
+                if rule.pattern.search(text):
+                    assert rule.may_match(prefixes), (rule.rule_id, text[:60])

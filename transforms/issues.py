@@ -5,7 +5,7 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from transforms.reference import IssueCode, Taxonomy
+from transforms.reference import IssueCode, Taxonomy, text_prefixes
 
 TITLE_BONUS = 0.2
 
@@ -56,10 +56,13 @@ def find_issue_mentions(
     require an actor of a country, e.g. a Japanese leader for a trilateral meeting.
     """
     countries = sentence_countries or {}
+    prefixes = text_prefixes(text)
     starts = [s for s, _ in sentences]
     found: dict[tuple[str, int, int], IssueMention] = {}
     for code in taxonomy.codes.values():
         for rule in code.rules:
+            if not rule.may_match(prefixes):
+                continue
             context_ok: dict[int, bool] = {}
             for m in rule.pattern.finditer(text):
                 start, end = m.span()

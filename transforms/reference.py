@@ -27,6 +27,12 @@ class IssueRule:
     requires: tuple[re.Pattern[str], ...] = ()
     unless: tuple[re.Pattern[str], ...] = ()
     requires_actors: frozenset[str] = frozenset()
+    # Lower-case starts of the words a term rule can begin with; None for free regexes.
+    prefixes: frozenset[str] | None = None
+
+    def may_match(self, text_prefixes: frozenset[str] | set[str]) -> bool:
+        """Cheap pre-check: can the pattern match a text with these word prefixes?"""
+        return self.prefixes is None or not self.prefixes.isdisjoint(text_prefixes)
 
     def context_holds(self, sentence: str, countries: frozenset[str] | set[str]) -> bool:
         """Whether the sentence satisfies ``requires`` (regex or actor) and no ``unless``."""
@@ -196,11 +202,33 @@ def _inflect(word: str) -> str:
     return re.escape(word) + r"(?:s|es|ed|ing|'s)?"
 
 
-def term_regex(term: str) -> str:
-    """Regex source for a taxonomy term: inflected words, spaces and hyphens interchangeable."""
+def term_body(term: str) -> str:
+    """Regex for a taxonomy term without boundaries: inflected words, spaces = hyphens."""
     words = re.split(r"[\s-]+", term.strip())
-    body = r"[\s-]+".join(_inflect(w) for w in words)
-    return rf"(?<![\w-]){body}(?![\w-])"
+    return r"[\s-]+".join(_inflect(w) for w in words)
+
+
+PREFIX_LEN = 4
+
+
+def word_prefix(word: str) -> str:
+    """Lower-case start of a word (before any inflection could change it)."""
+    first = re.split(r"[\s-]+", word.strip())[0].lower()
+    return first[: min(PREFIX_LEN, max(1, len(first) - 1))] if len(first) > 2 else first
+
+
+def text_prefixes(text: str) -> frozenset[str]:
+    """Every prefix a word of ``text`` can offer to ``IssueRule.may_match``."""
+    out = set()
+    for w in re.findall(r"[A-Za-z0-9]+", text.lower()):
+        for n in range(1, min(PREFIX_LEN, len(w)) + 1):
+            out.add(w[:n])
+    return frozenset(out)
+
+
+def term_regex(term: str) -> str:
+    """Regex for one taxonomy term, bounded so it never matches inside a word."""
+    return rf"(?<![\w-])(?:{term_body(term)})(?![\w-])"
 
 
 def _contexts(
@@ -242,18 +270,23 @@ def parse_taxonomy(data: Mapping[str, Any]) -> Taxonomy:
             if rid in seen_rules:
                 raise ReferenceDataError(f"{where}: duplicate rule id")
             seen_rules.add(rid)
-            patterns: list[re.Pattern[str]] = []
+            patterns: list[tuple[re.Pattern[str], frozenset[str] | None]] = []
             terms = [str(t) for t in raw.get("terms") or []]
             # One alternation per case mode: scanning the text once per rule, not per term.
             for sensitive in (False, True):
                 group = [t for t in terms if bool(_ACRONYM.search(t)) == sensitive]
                 if group:
                     group.sort(key=len, reverse=True)
-                    source = "|".join(f"(?:{term_regex(t)})" for t in group)
-                    patterns.append(_compile(source, where, 0 if sensitive else re.IGNORECASE))
+                    # Boundaries outside the alternation: only word starts are tried (fast).
+                    body = "|".join(f"(?:{term_body(t)})" for t in group)
+                    source = rf"(?<![\w-])(?:{body})(?![\w-])"
+                    starts = frozenset(word_prefix(t) for t in group)
+                    patterns.append(
+                        (_compile(source, where, 0 if sensitive else re.IGNORECASE), starts)
+                    )
             if raw.get("regex"):
                 flags = 0 if raw.get("case") == "sensitive" else re.IGNORECASE
-                patterns.append(_compile(raw["regex"], where, flags))
+                patterns.append((_compile(raw["regex"], where, flags), None))
             if not patterns:
                 raise ReferenceDataError(f"{where}: rule has neither terms nor regex")
             requires = _contexts(raw.get("requires") or [], contexts, where)
@@ -261,7 +294,8 @@ def parse_taxonomy(data: Mapping[str, Any]) -> Taxonomy:
             weight = float(raw.get("weight", 1.0))
             actors = _actor_contexts(raw.get("requires") or [])
             rules.extend(
-                IssueRule(rid, code, p, weight, requires, unless, actors) for p in patterns
+                IssueRule(rid, code, p, weight, requires, unless, actors, starts)
+                for p, starts in patterns
             )
         negatives = tuple(
             (n["id"], _compile(n["regex"], f"taxonomy {code}/{n['id']}", re.IGNORECASE))

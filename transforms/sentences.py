@@ -76,7 +76,7 @@ _INITIAL = re.compile(r"^[A-Z]$")
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:
-    m = _TOKEN_BEFORE.search(text, 0, dot + 1)
+    m = _TOKEN_BEFORE.search(text, max(0, dot - 40), dot + 1)  # a window: O(1) per dot
     if not m:
         return False
     token = m.group(1).rstrip(".").lower()
