@@ -14,6 +14,8 @@ from prefect.utilities.annotations import unmapped
 
 from flows.consumers import write_manifest
 from flows.inbox import discover_inbox, read_inputs
+from flows.lock import warehouse_lock
+from flows.rawstore import store_raw
 from flows.seeds import load_reference
 from flows.settings import Settings
 from flows.validation import validate_tables
@@ -32,6 +34,7 @@ def new_run_id(now: dt.datetime) -> str:
 def process_paths(
     paths: list[Path],
     inbox: str,
+    warehouse_root: str,
     max_bytes: int,
     ex: Extractors,
     run_id: str,
@@ -63,6 +66,8 @@ def process_paths(
         result.tables["quarantine"] = pa.concat_tables(
             [result.tables["quarantine"], to_arrow("quarantine", rejected)]
         )
+    store_raw(warehouse_root, result.raw_units)  # before any row points at them
+    result.raw_units = []
     return result
 
 
@@ -116,12 +121,19 @@ def merge_batches(
 
 
 def commit_run(
-    wh: Warehouse, tables: dict[str, pa.Table], run_row: dict[str, Any]
+    wh: Warehouse,
+    tables: dict[str, pa.Table],
+    run_row: dict[str, Any],
+    replace_articles: set[str] | None = None,
 ) -> dict[str, int]:
-    """Commit every table, then the run row with the resulting versions."""
+    """Commit every table, then the run row with the resulting versions.
+
+    Rows of ``replace_articles`` (a backfill's old results) and orphans of an interrupted
+    earlier run are replaced in the same commit as the new rows.
+    """
     new_ids = tables["articles"]["article_id"].to_pylist()
     orphans = wh.orphan_article_ids(new_ids)  # left by an interrupted earlier run
-    versions = wh.commit(tables, replace_articles=orphans)
+    versions = wh.commit(tables, replace_articles=orphans | set(replace_articles or ()))
     run_row["table_versions"] = runs_json(versions)
     run_row["finished_at"] = dt.datetime.now(dt.UTC)
     versions["runs"] = wh.commit({"runs": to_arrow("runs", [run_row])})["runs"]
@@ -138,44 +150,19 @@ def _chunks(items: list[Path], size: int) -> list[list[Path]]:
     return [items[i : i + size] for i in range(0, len(items), max(1, size))]
 
 
-@flow(name="alliance-ingest", task_runner=ThreadPoolTaskRunner(max_workers=2))  # type: ignore[arg-type]
-def ingest_flow(
-    inbox: str | None = None, warehouse: str | None = None, batch_size: int | None = None
-) -> dict:
-    """Ingest new articles from the inbox into the warehouse; returns the run summary."""
-    settings = Settings.from_env(inbox=inbox, warehouse=warehouse, batch_size=batch_size)
-    logger = get_run_logger()
-    started = dt.datetime.now(dt.UTC)
-    run_id = new_run_id(started)
-    reference = load_reference()
-    ex = Extractors.build(reference)
-    wh = Warehouse(settings.warehouse)
-    wh.ensure_tables()
-    seen_sources = frozenset(wh.seen_source_hashes())
-    seen_content = frozenset(wh.column_values("articles", "article_id"))
-    paths = discover_inbox(settings.inbox)
-    logger.info("run %s: %d files in %s", run_id, len(paths), settings.inbox)
-    futures = process_paths_task.map(
-        _chunks(paths, settings.batch_size),
-        inbox=unmapped(settings.inbox),
-        max_bytes=unmapped(settings.max_file_bytes),
-        ex=unmapped(ex),
-        run_id=unmapped(run_id),
-        ingested_at=unmapped(started),
-        seen_sources=unmapped(seen_sources),
-        seen_content=unmapped(seen_content),
-    )
-    results = [f.result() for f in futures]
-    tables = merge_batches(results, run_id, started)
-    run_row: dict[str, Any] = {
+def run_row_for(
+    run_id: str, flow_name: str, started: dt.datetime, inbox: str, reference
+) -> dict[str, Any]:
+    """A runs row in its initial, pessimistic state (status failed until the commit)."""
+    return {
         "run_id": run_id,
-        "flow": "ingest",
+        "flow": flow_name,
         "started_at": started,
         "finished_at": started,
-        "inbox": str(Path(settings.inbox).resolve()),
-        "files_seen": len(paths),
+        "inbox": inbox,
+        "files_seen": 0,
         "articles_new": 0,
-        "inputs_skipped": sum(r.inputs_skipped for r in results),
+        "inputs_skipped": 0,
         "quarantined": 0,
         "validation_success": False,
         "validation_failures": 0,
@@ -186,6 +173,18 @@ def ingest_flow(
         "schema_version": SCHEMA_VERSION,
         "status": "failed",
     }
+
+
+def finish_run(
+    wh: Warehouse,
+    tables: dict[str, pa.Table],
+    run_row: dict[str, Any],
+    reference,
+    logger,
+    replace_articles: set[str] | None = None,
+) -> dict:
+    """Validate, commit one version per table, record the run, publish artifacts; the summary."""
+    run_id = run_row["run_id"]
     try:
         outcome = validate_task(tables, reference, run_id)
     except ValidationFailure as exc:
@@ -203,12 +202,13 @@ def ingest_flow(
         rows_written=runs_json(rows_written),
         status="succeeded",
     )
-    versions = commit_task(wh, tables, run_row)
+    versions = commit_task(wh, tables, run_row, replace_articles)
     summary = {
         "run_id": run_id,
+        "flow": run_row["flow"],
         "warehouse": wh.root,
         "inbox": run_row["inbox"],
-        "files_seen": len(paths),
+        "files_seen": run_row["files_seen"],
         "articles_new": run_row["articles_new"],
         "inputs_skipped": run_row["inputs_skipped"],
         "quarantined": run_row["quarantined"],
@@ -222,13 +222,63 @@ def ingest_flow(
     }
     summary["report"] = publish_artifacts(wh, summary, tables["articles"])
     logger.info(
-        "run %s: %d new articles, %d skipped, %d quarantined",
+        "run %s: %d articles written, %d skipped, %d quarantined",
         run_id,
         summary["articles_new"],
         summary["inputs_skipped"],
         summary["quarantined"],
     )
     return summary
+
+
+@flow(name="alliance-ingest", task_runner=ThreadPoolTaskRunner(max_workers=2))  # type: ignore[arg-type]
+def ingest_flow(
+    inbox: str | None = None,
+    warehouse: str | None = None,
+    batch_size: int | None = None,
+    lock_timeout: float | None = None,
+) -> dict:
+    """Ingest new articles from the inbox into the warehouse; returns the run summary."""
+    settings = Settings.from_env(
+        inbox=inbox, warehouse=warehouse, batch_size=batch_size, lock_timeout=lock_timeout
+    )
+    logger = get_run_logger()
+    started = dt.datetime.now(dt.UTC)
+    run_id = new_run_id(started)
+    wh = Warehouse(settings.warehouse)
+    with warehouse_lock(
+        wh.root,
+        run_id,
+        settings.lock_timeout,
+        on_wait=lambda h: logger.warning("waiting for the writer lock held by %s", h),
+    ):
+        return _ingest(settings, wh, run_id, started, logger)
+
+
+def _ingest(settings: Settings, wh: Warehouse, run_id: str, started: dt.datetime, logger) -> dict:
+    reference = load_reference()
+    ex = Extractors.build(reference)
+    wh.ensure_tables()
+    seen_sources = frozenset(wh.seen_source_hashes())
+    seen_content = frozenset(wh.column_values("articles", "article_id"))
+    paths = discover_inbox(settings.inbox)
+    logger.info("run %s: %d files in %s", run_id, len(paths), settings.inbox)
+    futures = process_paths_task.map(
+        _chunks(paths, settings.batch_size),
+        inbox=unmapped(settings.inbox),
+        warehouse_root=unmapped(wh.root),
+        max_bytes=unmapped(settings.max_file_bytes),
+        ex=unmapped(ex),
+        run_id=unmapped(run_id),
+        ingested_at=unmapped(started),
+        seen_sources=unmapped(seen_sources),
+        seen_content=unmapped(seen_content),
+    )
+    results = [f.result() for f in futures]
+    tables = merge_batches(results, run_id, started)
+    run_row = run_row_for(run_id, "ingest", started, str(Path(settings.inbox).resolve()), reference)
+    run_row.update(files_seen=len(paths), inputs_skipped=sum(r.inputs_skipped for r in results))
+    return finish_run(wh, tables, run_row, reference, logger)
 
 
 def publish_artifacts(wh: Warehouse, summary: dict, articles: pa.Table) -> str | None:

@@ -19,6 +19,8 @@ class Settings:
     """Articles per Prefect task; tasks run over batches, never one per article."""
     max_file_bytes: int = 20 * 1024 * 1024
     """Inputs larger than this are quarantined unread."""
+    lock_timeout: float = 600.0
+    """Seconds a run waits for another run's writer lock on the same warehouse."""
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":
@@ -27,6 +29,7 @@ class Settings:
         for f in fields(cls):
             env = os.environ.get(f"ALLIANCE_{f.name.upper()}")
             if env is not None:
-                values[f.name] = int(env) if f.type in (int, "int") else env
+                kind = {int: int, "int": int, float: float, "float": float}.get(f.type, str)
+                values[f.name] = kind(env)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -1,6 +1,8 @@
 """The warehouse: one Delta Lake table per output table, written atomically, read by version."""
 
 import json
+import os
+import signal
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -119,6 +121,7 @@ class Warehouse:
             if not data.schema.equals(TABLES[name].schema):
                 raise WarehouseError("schema_drift", f"{name}: rows do not match the table schema")
             versions[name] = self._write(name, data, replace if name in ARTICLE_TABLES else [])
+            _fault_point(name)
         return versions
 
     def _write(self, name: str, data: pa.Table, replace: list[str]) -> int:
@@ -165,6 +168,13 @@ class Warehouse:
         for name in ARTICLE_TABLES:
             found |= self.column_values(name, "article_id") & wanted
         return found
+
+
+def _fault_point(table: str) -> None:
+    """Crash testing: ALLIANCE_CRASH_AFTER=<table> kills the process (SIGKILL) right after
+    that table's commit, so tests can prove that a re-run repairs any interruption."""
+    if os.environ.get("ALLIANCE_CRASH_AFTER") == table:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def runs_json(mapping: Mapping[str, int]) -> str:

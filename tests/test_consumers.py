@@ -124,7 +124,7 @@ def test_cli_commands(warehouse, tmp_path, capsys):
 def test_cli_help_is_complete():
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
-    assert set(sub.choices) == {"run", "status", "files", "export", "report"}
+    assert set(sub.choices) == {"run", "backfill", "status", "files", "export", "report"}
     for name, cmd in sub.choices.items():
         assert cmd.description, name
         for action in cmd._actions:

@@ -43,6 +43,8 @@ class RawArticle:
     source_sha256: str
     text: str
     meta: Mapping[str, Any] = field(default_factory=dict)
+    raw: bytes = b""  # the unit's own bytes, kept content-addressed for backfills
+    suffix: str = ".txt"  # how to decode ``raw`` again
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,7 @@ def extract_html(html: str, uri: str) -> tuple[str, dict[str, Any]]:
     return text, {k: v for k, v in meta.items() if v}
 
 
-def _record_to_article(record: Any, uri: str, kind: str, digest: str) -> RawArticle:
+def _record_to_article(record: Any, uri: str, kind: str, digest: str, raw: bytes) -> RawArticle:
     if not isinstance(record, dict):
         raise IngestError(
             "malformed_record", f"{uri}: expected a JSON object, got {type(record).__name__}"
@@ -152,7 +154,7 @@ def _record_to_article(record: Any, uri: str, kind: str, digest: str) -> RawArti
     if source and "<" in text[:200] and re.search(r"<(?:p|div|html|body)\b", text[:2000], re.I):
         text, html_meta = extract_html(text, uri)
         meta = {**html_meta, **meta}
-    return RawArticle(uri, kind, digest, text, meta)
+    return RawArticle(uri, kind, digest, text, meta, raw, "." + kind)
 
 
 def decode_input(item: InputFile) -> Iterator[RawArticle | Rejection]:
@@ -174,18 +176,18 @@ def decode_input(item: InputFile) -> Iterator[RawArticle | Rejection]:
             m = _CHARSET.search(item.data[:4096])
             html = decode_bytes(item.data, uri, m.group(1).decode("ascii") if m else None)
             text, meta = extract_html(html, uri)
-            yield RawArticle(uri, "html", digest, text, meta)
+            yield RawArticle(uri, "html", digest, text, meta, item.data, suffix)
             return
         text = decode_bytes(item.data, uri)
         if suffix == ".json":
-            yield from _decode_json(text, uri, digest)
+            yield from _decode_json(text, uri, digest, item.data)
             return
-        yield RawArticle(uri, "txt", digest, text, {})
+        yield RawArticle(uri, "txt", digest, text, {}, item.data, ".txt")
     except IngestError as exc:
         yield Rejection(uri, digest, exc.stage, exc.reason, exc.detail)
 
 
-def _decode_json(text: str, uri: str, digest: str) -> Iterator[RawArticle | Rejection]:
+def _decode_json(text: str, uri: str, digest: str, data: bytes) -> Iterator[RawArticle | Rejection]:
     try:
         payload = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -195,7 +197,7 @@ def _decode_json(text: str, uri: str, digest: str) -> Iterator[RawArticle | Reje
     if isinstance(payload, dict) and isinstance(payload.get("articles"), list):
         payload = payload["articles"]
     if isinstance(payload, dict):
-        yield _record_to_article(payload, uri, "json", digest)
+        yield _record_to_article(payload, uri, "json", digest, data)
         return
     if not isinstance(payload, list) or not payload:
         raise IngestError(
@@ -203,9 +205,10 @@ def _decode_json(text: str, uri: str, digest: str) -> Iterator[RawArticle | Reje
         )
     for index, record in enumerate(payload):
         sub_uri = f"{uri}#{index}"
-        sub_digest = sha256_hex(json.dumps(record, sort_keys=True, ensure_ascii=False).encode())
+        canonical = json.dumps(record, sort_keys=True, ensure_ascii=False).encode()
+        sub_digest = sha256_hex(canonical)
         try:
-            yield _record_to_article(record, sub_uri, "json", sub_digest)
+            yield _record_to_article(record, sub_uri, "json", sub_digest, canonical)
         except IngestError as exc:
             yield Rejection(sub_uri, sub_digest, exc.stage, exc.reason, exc.detail)
 
@@ -227,6 +230,6 @@ def _decode_jsonl(item: InputFile, digest: str) -> Iterator[RawArticle | Rejecti
                 raise IngestError(
                     "malformed_json", f"{sub_uri}: column {exc.colno}: {exc.msg}"
                 ) from exc
-            yield _record_to_article(record, sub_uri, "jsonl", sub_digest)
+            yield _record_to_article(record, sub_uri, "jsonl", sub_digest, raw.strip())
         except IngestError as exc:
             yield Rejection(sub_uri, sub_digest, exc.stage, exc.reason, exc.detail)

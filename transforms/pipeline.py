@@ -2,7 +2,7 @@
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Set
+from collections.abc import Iterable, Iterator, Set
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -51,6 +51,7 @@ class BatchResult:
     inputs_skipped: int = 0
     files: int = 0
     article_ids: list[str] = field(default_factory=list)
+    raw_units: list[tuple[str, str, bytes]] = field(default_factory=list)  # (sha256, suffix, bytes)
 
 
 def quarantine_id(source_uri: str, stage: str, reason: str, detail: str) -> str:
@@ -239,41 +240,68 @@ def process_batch(
     seen_content: Set[str] = frozenset(),
 ) -> BatchResult:
     """Decode, normalize and extract a batch; every input ends in a table row, quarantine, or skipped."""
+    files = 0
+
+    def units() -> Iterator[RawArticle | Rejection]:
+        nonlocal files
+        for item in inputs:
+            files += 1
+            yield from decode_input(item)
+
+    result = process_units(
+        units(),
+        ex,
+        run_id=run_id,
+        ingested_at=ingested_at,
+        seen_sources=seen_sources,
+        seen_content=seen_content,
+    )
+    result.files = files
+    return result
+
+
+def process_units(
+    units: Iterable[RawArticle | Rejection],
+    ex: Extractors,
+    *,
+    run_id: str,
+    ingested_at: dt.datetime,
+    seen_sources: Set[str] = frozenset(),
+    seen_content: Set[str] = frozenset(),
+) -> BatchResult:
+    """Normalize and extract decoded units (fresh inputs, or raw units replayed by a backfill)."""
     rows: dict[str, list[dict]] = {name: [] for name in TABLES if name != "runs"}
     skipped = 0
-    files = 0
     batch_content: set[str] = set()
-    for item in inputs:
-        files += 1
-        for unit in decode_input(item):
-            if unit.source_sha256 in seen_sources:
-                skipped += 1
-                continue
-            if isinstance(unit, Rejection):
-                rows["quarantine"].append(quarantine_row(unit, run_id, ingested_at))
-                continue
-            try:
-                article_rows = process_article(unit, ex, run_id=run_id, ingested_at=ingested_at)
-            except NormalizeError as exc:
-                rej = Rejection(
-                    unit.source_uri, unit.source_sha256, exc.stage, exc.reason, exc.detail
-                )
-                rows["quarantine"].append(quarantine_row(rej, run_id, ingested_at))
-                continue
-            article_id = article_rows["articles"][0]["article_id"]
-            if article_id in seen_content or article_id in batch_content:
-                rej = Rejection(
-                    unit.source_uri,
-                    unit.source_sha256,
-                    "dedupe",
-                    "duplicate_content",
-                    f"{unit.source_uri}: same normalized text as article {article_id}",
-                    article_id,
-                )
-                rows["quarantine"].append(quarantine_row(rej, run_id, ingested_at))
-                continue
-            batch_content.add(article_id)
-            for name, table_rows in article_rows.items():
-                rows[name].extend(table_rows)
+    raw_units: list[tuple[str, str, bytes]] = []
+    for unit in units:
+        if unit.source_sha256 in seen_sources:
+            skipped += 1
+            continue
+        if isinstance(unit, Rejection):
+            rows["quarantine"].append(quarantine_row(unit, run_id, ingested_at))
+            continue
+        raw_units.append((unit.source_sha256, unit.suffix, unit.raw))
+        try:
+            article_rows = process_article(unit, ex, run_id=run_id, ingested_at=ingested_at)
+        except NormalizeError as exc:
+            rej = Rejection(unit.source_uri, unit.source_sha256, exc.stage, exc.reason, exc.detail)
+            rows["quarantine"].append(quarantine_row(rej, run_id, ingested_at))
+            continue
+        article_id = article_rows["articles"][0]["article_id"]
+        if article_id in seen_content or article_id in batch_content:
+            rej = Rejection(
+                unit.source_uri,
+                unit.source_sha256,
+                "dedupe",
+                "duplicate_content",
+                f"{unit.source_uri}: same normalized text as article {article_id}",
+                article_id,
+            )
+            rows["quarantine"].append(quarantine_row(rej, run_id, ingested_at))
+            continue
+        batch_content.add(article_id)
+        for name, table_rows in article_rows.items():
+            rows[name].extend(table_rows)
     tables = {name: to_arrow(name, r) for name, r in rows.items()}
-    return BatchResult(tables, skipped, files, sorted(batch_content))
+    return BatchResult(tables, skipped, 0, sorted(batch_content), raw_units)

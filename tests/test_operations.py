@@ -1,0 +1,276 @@
+"""Operations: backfills, the writer lock, kill -9 at several points, hostile inputs."""
+
+import datetime as dt
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+from deltalake import DeltaTable
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from flows.lock import warehouse_lock
+from tests.conftest import REPO, SAMPLES
+from tests.test_flow_e2e import make_inbox
+from transforms.errors import WarehouseError
+from transforms.ingest import InputFile
+from transforms.pipeline import process_batch
+from transforms.schema import ARTICLE_TABLES, TABLES
+
+VOLATILE = ("run_id", "ingested_at", "quarantined_at")
+DATA_TABLES = [t for t in TABLES if t != "runs"]
+
+
+def snapshot(warehouse) -> dict[str, pd.DataFrame]:
+    """Every data table without run-specific columns, sorted by its key."""
+    out = {}
+    for name in DATA_TABLES:
+        df = DeltaTable(str(warehouse / name)).to_pandas()
+        df = df.drop(columns=[c for c in VOLATILE if c in df.columns])
+        out[name] = df.sort_values(list(TABLES[name].key)).reset_index(drop=True)
+    return out
+
+
+def assert_same(a, b):
+    for name in DATA_TABLES:
+        pd.testing.assert_frame_equal(a[name], b[name], check_dtype=False, obj=name)
+
+
+def assert_keys_unique(warehouse):
+    for name in DATA_TABLES:
+        df = DeltaTable(str(warehouse / name)).to_pandas()
+        assert not df.duplicated(list(TABLES[name].key)).any(), name
+
+
+@pytest.fixture(scope="module")
+def api_url(prefect_harness):
+    from prefect.settings import PREFECT_API_URL
+
+    return PREFECT_API_URL.value()
+
+
+def cli(args, api_url, **env):
+    """Run `alliance` in a subprocess against the session's Prefect server."""
+    full_env = {**os.environ, "PREFECT_API_URL": api_url, **env}
+    return subprocess.Popen(
+        [sys.executable, "-m", "flows.cli", *args],
+        cwd=REPO,
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.fixture(scope="module")
+def reference_run(tmp_path_factory, api_url):
+    root = tmp_path_factory.mktemp("ops")
+    inbox = make_inbox(root)
+    warehouse = root / "reference"
+    proc = cli(["run", "--inbox", str(inbox), "--warehouse", str(warehouse)], api_url)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err[-3000:]
+    return inbox, warehouse, snapshot(warehouse)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "point", ["sentences", "issue_mentions", "actor_issue_links", "articles", "quarantine", "runs"]
+)
+def test_kill_at_a_commit_then_rerun_matches_an_uninterrupted_run(
+    point, reference_run, tmp_path, api_url
+):
+    inbox, _, expected = reference_run
+    warehouse = tmp_path / "wh"
+    crashed = cli(
+        ["run", "--inbox", str(inbox), "--warehouse", str(warehouse)],
+        api_url,
+        ALLIANCE_CRASH_AFTER=point,
+    )
+    crashed.communicate(timeout=300)
+    assert crashed.returncode == -signal.SIGKILL
+    again = cli(["run", "--inbox", str(inbox), "--warehouse", str(warehouse)], api_url)
+    _, err = again.communicate(timeout=300)
+    assert again.returncode == 0, err[-3000:]
+    assert_same(snapshot(warehouse), expected)
+    assert_keys_unique(warehouse)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("delay", [2.0, 4.0])
+def test_kill_at_a_random_moment_then_rerun(delay, reference_run, tmp_path, api_url):
+    inbox, _, expected = reference_run
+    warehouse = tmp_path / "wh"
+    proc = cli(["run", "--inbox", str(inbox), "--warehouse", str(warehouse)], api_url)
+    time.sleep(delay)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=60)
+    again = cli(["run", "--inbox", str(inbox), "--warehouse", str(warehouse)], api_url)
+    _, err = again.communicate(timeout=300)
+    assert again.returncode == 0, err[-3000:]
+    assert_same(snapshot(warehouse), expected)
+
+
+@pytest.mark.slow
+def test_two_runs_at_once_lose_and_double_nothing(reference_run, tmp_path, api_url):
+    inbox, _, expected = reference_run
+    warehouse = tmp_path / "wh"
+    procs = [
+        cli(["run", "--inbox", str(inbox), "--warehouse", str(warehouse)], api_url)
+        for _ in range(2)
+    ]
+    for p in procs:
+        _, err = p.communicate(timeout=300)
+        assert p.returncode == 0, err[-3000:]
+    assert_same(snapshot(warehouse), expected)
+    runs = DeltaTable(str(warehouse / "runs")).to_pandas()
+    assert sorted(runs["articles_new"]) == [0, 6]  # one wrote everything, the other found it stored
+
+
+def test_lock_waits_then_names_the_holder(tmp_path):
+    with warehouse_lock(str(tmp_path), "run-A", timeout=1):
+        started = time.monotonic()
+        with (
+            pytest.raises(WarehouseError, match=r"run-A.*gave up"),
+            warehouse_lock(str(tmp_path), "run-B", timeout=0.3, poll=0.05),
+        ):
+            pass
+        assert time.monotonic() - started >= 0.3
+    with warehouse_lock(str(tmp_path), "run-C", timeout=0.1):
+        pass  # released when the holder left
+
+
+def test_lock_is_released_when_the_holder_is_killed(tmp_path):
+    code = f"from flows.lock import warehouse_lock\nimport time\nwith warehouse_lock({str(tmp_path)!r}, 'victim'):\n    print('locked', flush=True)\n    time.sleep(60)\n"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=REPO, stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout.readline().strip() == "locked"
+    proc.kill()
+    proc.wait()
+    with warehouse_lock(str(tmp_path), "after", timeout=2):
+        pass
+
+
+@pytest.mark.slow
+def test_backfill_replaces_rows_in_one_commit_without_the_inbox(
+    reference_run, tmp_path, prefect_harness
+):
+    from flows.backfill_flow import backfill_flow
+
+    _, reference_wh, expected = reference_run
+    warehouse = tmp_path / "wh"
+    shutil.copytree(reference_wh, warehouse)  # the inbox is not used from here on
+    before = {n: DeltaTable(str(warehouse / n)).version() for n in TABLES}
+    summary = backfill_flow(
+        warehouse=str(warehouse), since=dt.date(2019, 1, 1), until=dt.date(2021, 12, 31)
+    )
+    assert summary["articles_replaced"] == 2  # the 2019 sample and the 2021 JSON Lines record
+    after = {n: DeltaTable(str(warehouse / n)).version() for n in TABLES}
+    for name in ARTICLE_TABLES:
+        assert after[name] == before[name] + 1, name  # one commit per table
+    assert_same(snapshot(warehouse), expected)  # same reference data: same results
+    assert_keys_unique(warehouse)
+    articles = DeltaTable(str(warehouse / "articles")).to_pandas()
+    assert (articles["run_id"] == summary["run_id"]).sum() == 2
+    old = DeltaTable(str(warehouse / "articles"), version=before["articles"]).to_pandas()
+    assert summary["run_id"] not in set(old["run_id"])  # the old results stay readable
+    everything = backfill_flow(warehouse=str(warehouse), reextract=True)
+    assert everything["articles_replaced"] == 6 and everything["articles_new"] == 6
+    assert_same(snapshot(warehouse), expected)
+
+
+BAD_NAMES = st.sampled_from(
+    [
+        "a.txt",
+        "b.html",
+        "c.htm",
+        "d.json",
+        "e.jsonl",
+        "f.pdf",
+        "g",
+        "h.TXT",
+        "i.Json",
+        "weird name ü.txt",
+    ]
+)
+CONTENT = st.one_of(
+    st.binary(max_size=300),
+    st.text(max_size=300).map(str.encode),
+    st.text(alphabet="<>/abcdiv p\"'=&;#!-[]", max_size=300).map(str.encode),
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=40),
+        lambda c: (
+            st.lists(c, max_size=3)
+            | st.dictionaries(
+                st.sampled_from(["text", "body", "title", "url", "published_at"]), c, max_size=4
+            )
+        ),
+        max_leaves=8,
+    ).map(lambda v: json.dumps(v).encode()),
+    st.lists(st.text(max_size=60), max_size=4).map(lambda ls: "\n".join(ls).encode()),
+)
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(files=st.lists(st.tuples(BAD_NAMES, CONTENT), min_size=1, max_size=3))
+def test_fuzz_every_input_ends_in_articles_or_quarantine(files, extractors):
+    inputs = [InputFile(f"/fuzz/{i}/{name}", data) for i, (name, data) in enumerate(files)]
+    result = process_batch(inputs, extractors, run_id="fuzz", ingested_at=dt.datetime.now(dt.UTC))
+    landed = {u.split("#")[0] for u in result.tables["articles"]["source_uri"].to_pylist()}
+    landed |= {u.split("#")[0] for u in result.tables["quarantine"]["source_uri"].to_pylist()}
+    assert {i.source_uri for i in inputs} <= landed
+    assert all(q for q in result.tables["quarantine"]["detail"].to_pylist())
+
+
+def test_hostile_html_is_quarantined_not_crashed(extractors):
+    deep = (
+        b"<html><body>"
+        + b"<div>" * 100_000
+        + b"<p>Seoul and Washington met.</p>"
+        + b"</div>" * 100_000
+        + b"</body></html>"
+    )
+    bomb = (
+        b'<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+        b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><html><body><p>&c;&c; Seoul</p></body></html>'
+    )
+    result = process_batch(
+        [InputFile("/h/deep.html", deep), InputFile("/h/bomb.html", bomb)],
+        extractors,
+        run_id="h",
+        ingested_at=dt.datetime.now(dt.UTC),
+    )
+    assert sorted(result.tables["quarantine"]["source_uri"].to_pylist()) == [
+        "/h/bomb.html",
+        "/h/deep.html",
+    ]
+
+
+def test_samples_are_stored_raw_and_replayable(tmp_path, extractors):
+    from flows.backfill_flow import replay_units
+    from flows.rawstore import store_raw
+
+    path = SAMPLES / "001_369282a053d58b26.txt"
+    jsonl = InputFile(
+        "/in/x.jsonl",
+        b'{"text": "Seoul and Washington met on Monday to talk."}\n{"text": "Seoul said more talks would follow on Friday."}\n',
+    )
+    result = process_batch(
+        [InputFile(str(path), path.read_bytes()), jsonl],
+        extractors,
+        run_id="r",
+        ingested_at=dt.datetime.now(dt.UTC),
+    )
+    assert store_raw(str(tmp_path), result.raw_units) == 3
+    assert store_raw(str(tmp_path), result.raw_units) == 0  # content-addressed: stored once
+    rows = result.tables["articles"].to_pylist()
+    units = replay_units(str(tmp_path), rows)
+    assert [u.source_uri for u in units] == [r["source_uri"] for r in rows]
+    assert [u.source_sha256 for u in units] == [r["source_sha256"] for r in rows]
