@@ -67,9 +67,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     try:
         summary = ingest_flow(
-            inbox=args.inbox, warehouse=args.warehouse, batch_size=args.batch_size
+            inbox=args.inbox,
+            warehouse=args.warehouse,
+            batch_size=args.batch_size,
+            lock_timeout=args.lock_timeout,
+            feeds=args.feeds,
         )
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, ValueError) as exc:
         print(f"alliance run: {exc}", file=sys.stderr)
         return 2
     except (PipelineError, ReferenceDataError) as exc:

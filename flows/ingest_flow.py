@@ -141,6 +141,47 @@ def commit_run(
     return versions
 
 
+def process_feeds(
+    feeds: str,
+    wh: Warehouse,
+    ex: Extractors,
+    run_id: str,
+    started: dt.datetime,
+    seen_sources: frozenset[str],
+    seen_content: frozenset[str],
+    logger,
+) -> BatchResult:
+    """Fetch new pages from the feeds in the config file and run them through the pipeline."""
+    from flows.feeds import harvest_feeds, load_feed_config
+
+    known = wh.column_values("articles", "url")
+    harvest = harvest_feeds(load_feed_config(feeds), known)
+    for item in harvest.deferred:
+        logger.warning("will retry next run: %s", item)
+    result = process_batch(
+        harvest.pages,
+        ex,
+        run_id=run_id,
+        ingested_at=started,
+        seen_sources=seen_sources,
+        seen_content=seen_content,
+    )
+    store_raw(wh.root, result.raw_units)
+    result.raw_units = []
+    rejected = [
+        quarantine_row(r, run_id, started)
+        for r in harvest.rejected
+        if r.source_sha256 not in seen_sources
+    ]
+    result.inputs_skipped += harvest.skipped_known + len(harvest.rejected) - len(rejected)
+    if rejected:
+        result.tables["quarantine"] = pa.concat_tables(
+            [result.tables["quarantine"], to_arrow("quarantine", rejected)]
+        )
+    return result
+
+
+feed_task = task(name="fetch-feeds", cache_policy=NO_CACHE, retries=0)(process_feeds)
 process_paths_task = task(name="process-batch", cache_policy=NO_CACHE)(process_paths)
 validate_task = task(name="validate", cache_policy=NO_CACHE)(validate_tables)
 commit_task = task(name="commit", cache_policy=NO_CACHE)(commit_run)
@@ -237,8 +278,9 @@ def ingest_flow(
     warehouse: str | None = None,
     batch_size: int | None = None,
     lock_timeout: float | None = None,
+    feeds: str | None = None,
 ) -> dict:
-    """Ingest new articles from the inbox into the warehouse; returns the run summary."""
+    """Ingest new articles from the inbox (and the feeds listed in ``feeds``); returns the summary."""
     settings = Settings.from_env(
         inbox=inbox, warehouse=warehouse, batch_size=batch_size, lock_timeout=lock_timeout
     )
@@ -252,10 +294,17 @@ def ingest_flow(
         settings.lock_timeout,
         on_wait=lambda h: logger.warning("waiting for the writer lock held by %s", h),
     ):
-        return _ingest(settings, wh, run_id, started, logger)
+        return _ingest(settings, wh, run_id, started, logger, feeds)
 
 
-def _ingest(settings: Settings, wh: Warehouse, run_id: str, started: dt.datetime, logger) -> dict:
+def _ingest(
+    settings: Settings,
+    wh: Warehouse,
+    run_id: str,
+    started: dt.datetime,
+    logger,
+    feeds: str | None = None,
+) -> dict:
     reference = load_reference()
     ex = Extractors.build(reference)
     wh.ensure_tables()
@@ -275,9 +324,18 @@ def _ingest(settings: Settings, wh: Warehouse, run_id: str, started: dt.datetime
         seen_content=unmapped(seen_content),
     )
     results = [f.result() for f in futures]
+    inbox_label = str(Path(settings.inbox).resolve())
+    if feeds:
+        results.append(
+            feed_task(feeds, wh, ex, run_id, started, seen_sources, seen_content, logger)
+        )
+        inbox_label += f" + feeds {feeds}"
     tables = merge_batches(results, run_id, started)
-    run_row = run_row_for(run_id, "ingest", started, str(Path(settings.inbox).resolve()), reference)
-    run_row.update(files_seen=len(paths), inputs_skipped=sum(r.inputs_skipped for r in results))
+    run_row = run_row_for(run_id, "ingest", started, inbox_label, reference)
+    run_row.update(
+        files_seen=sum(r.files for r in results),
+        inputs_skipped=sum(r.inputs_skipped for r in results),
+    )
     return finish_run(wh, tables, run_row, reference, logger)
 
 

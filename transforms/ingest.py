@@ -32,6 +32,7 @@ class InputFile:
 
     source_uri: str
     data: bytes
+    suffix: str | None = None  # format when the URI does not say (a fetched page)
 
 
 @dataclass(frozen=True)
@@ -161,7 +162,7 @@ def decode_input(item: InputFile) -> Iterator[RawArticle | Rejection]:
     """Turn one input file into raw articles; every failure becomes a Rejection."""
     uri = item.source_uri
     digest = sha256_hex(item.data)
-    suffix = suffix_of(uri)
+    suffix = item.suffix or suffix_of(uri)
     try:
         if suffix not in SUPPORTED_SUFFIXES:
             raise IngestError(
@@ -176,6 +177,8 @@ def decode_input(item: InputFile) -> Iterator[RawArticle | Rejection]:
             m = _CHARSET.search(item.data[:4096])
             html = decode_bytes(item.data, uri, m.group(1).decode("ascii") if m else None)
             text, meta = extract_html(html, uri)
+            if uri.startswith(("http://", "https://")):
+                meta.setdefault("url", uri)
             yield RawArticle(uri, "html", digest, text, meta, item.data, suffix)
             return
         text = decode_bytes(item.data, uri)
