@@ -65,8 +65,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     from flows.ingest_flow import ingest_flow
     from transforms.errors import PipelineError, ReferenceDataError
 
+    runner = _task_runner(args)
+    flow_ = ingest_flow.with_options(task_runner=runner) if runner else ingest_flow
     try:
-        summary = ingest_flow(
+        summary = flow_(
             inbox=args.inbox,
             warehouse=args.warehouse,
             batch_size=args.batch_size,
@@ -119,6 +121,83 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     else:
         print(f"replaced the rows of {summary['articles_replaced']} stored articles")
         _print_summary(summary)
+    return 0
+
+
+def _task_runner(args: argparse.Namespace):
+    """ThreadPool (default) or Dask: a local cluster, or an existing one at --dask-address."""
+    if getattr(args, "task_runner", "threads") != "dask":
+        return None
+    from prefect_dask import DaskTaskRunner
+
+    if args.dask_address:
+        return DaskTaskRunner(address=args.dask_address)
+    return DaskTaskRunner(
+        cluster_kwargs={
+            "n_workers": args.dask_workers,
+            "threads_per_worker": 1,
+            "processes": True,
+            "dashboard_address": None,
+        }
+    )
+
+
+def cmd_server(args: argparse.Namespace) -> int:
+    """Start a persistent Prefect server with its database under the state directory."""
+    state = Path(args.state_dir).resolve() / "prefect"
+    state.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        **{k: os.environ.get(k, v) for k, v in PREFECT_DEFAULTS.items()},
+        "PREFECT_HOME": str(state),
+    }
+    env.setdefault(
+        "PREFECT_API_DATABASE_CONNECTION_URL", f"sqlite+aiosqlite:///{state / 'prefect.db'}"
+    )
+    prefect = Path(sys.executable).with_name("prefect")
+    print(
+        f"Prefect server on http://{args.host}:{args.port} (UI and API); database: "
+        f"{env['PREFECT_API_DATABASE_CONNECTION_URL'].split('://', 1)[0]} under {state}",
+        flush=True,
+    )
+    print(
+        f"Point runs at it with: export PREFECT_API_URL=http://{args.host}:{args.port}/api",
+        flush=True,
+    )
+    os.execve(
+        str(prefect),
+        [str(prefect), "server", "start", "--host", args.host, "--port", str(args.port)],
+        env,
+    )
+    return 0  # not reached
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Register the ingest flow as a scheduled deployment and execute its runs."""
+    if not os.environ.get("PREFECT_API_URL"):
+        print(
+            "alliance serve: schedules need a persistent Prefect server. Start one with "
+            "`alliance server` and set PREFECT_API_URL=http://127.0.0.1:4200/api",
+            file=sys.stderr,
+        )
+        return 2
+    _prefect_env()
+    from flows.ingest_flow import ingest_flow
+    from flows.settings import Settings
+
+    settings = Settings.from_env(inbox=args.inbox, warehouse=args.warehouse)
+    parameters = {
+        "inbox": str(Path(settings.inbox).resolve()),
+        "warehouse": str(Path(settings.warehouse).resolve())
+        if "://" not in settings.warehouse
+        else settings.warehouse,
+    }
+    if args.feeds:
+        parameters["feeds"] = str(Path(args.feeds).resolve())
+    print(
+        f"serving deployment {args.name!r} on schedule {args.cron!r} with {parameters}", flush=True
+    )
+    ingest_flow.serve(name=args.name, cron=args.cron, parameters=parameters)
     return 0
 
 
@@ -267,7 +346,53 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         help="seconds to wait while another run writes to the warehouse (default: 600)",
     )
+    run.add_argument(
+        "--feeds", help="YAML file with a `feeds:` list of RSS/Atom URLs to fetch as well"
+    )
+    run.add_argument(
+        "--task-runner",
+        choices=["threads", "dask"],
+        default="threads",
+        help="run batch tasks on a thread pool (default) or on a Dask cluster",
+    )
+    run.add_argument(
+        "--dask-address", help="scheduler address of an existing Dask cluster (tcp://host:8786)"
+    )
+    run.add_argument(
+        "--dask-workers", type=int, default=2, help="workers of the local Dask cluster (default: 2)"
+    )
     run.set_defaults(func=cmd_run)
+
+    server = sub.add_parser(
+        "server",
+        help="start a persistent Prefect server (needed for schedules)",
+        description="Start `prefect server start` with its SQLite database under "
+        "--state-dir (set PREFECT_API_DATABASE_CONNECTION_URL for PostgreSQL). The UI "
+        "and API listen on --host:--port.",
+    )
+    server.add_argument(
+        "--state-dir", default=".state", help="folder for the server's database (default: .state)"
+    )
+    server.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
+    )
+    server.add_argument("--port", type=int, default=4200, help="port (default: 4200)")
+    server.set_defaults(func=cmd_server)
+
+    serve = add(
+        "serve",
+        "run the ingest flow on a schedule (needs `alliance server`)",
+        "Register the ingest flow as a Prefect deployment with a cron schedule and execute its "
+        "runs until stopped. Each run ingests what arrived since the last one. Needs "
+        "PREFECT_API_URL pointing at a persistent server.",
+    )
+    serve.add_argument(
+        "--cron", default="0 * * * *", help='cron schedule (default: hourly, "0 * * * *")'
+    )
+    serve.add_argument("--inbox", help="folder of input files (default: seeds/articles)")
+    serve.add_argument("--feeds", help="YAML file with a `feeds:` list of RSS/Atom URLs")
+    serve.add_argument("--name", default="alliance-ingest-scheduled", help="deployment name")
+    serve.set_defaults(func=cmd_serve)
 
     backfill = add(
         "backfill",

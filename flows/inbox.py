@@ -1,6 +1,8 @@
 """Read the inbox safely: list files, refuse what must not be read, return bytes."""
 
+import errno
 import os
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -62,10 +64,36 @@ def read_inputs(
                     )
                 )
                 continue
-            out.append(InputFile(uri, path.read_bytes()))
+            out.append(InputFile(uri, _read_with_retries(path)))
+        except TransientReadError:
+            continue  # still busy after the retries: it stays in the inbox for the next run
         except OSError as exc:
             out.append(_reject(uri, "unreadable", f"{uri}: {exc.strerror or exc}"))
     return out
+
+
+class TransientReadError(OSError):
+    """A file that could not be read now (locked, busy) but may be readable later."""
+
+
+TRANSIENT_ERRNOS = {errno.EAGAIN, errno.EBUSY, errno.ETXTBSY, errno.EINTR}
+
+
+def _read_with_retries(path: Path, retries: int = 3, backoff: float = 0.1) -> bytes:
+    delay = backoff
+    for attempt in range(retries + 1):
+        try:
+            return path.read_bytes()
+        except OSError as exc:
+            if exc.errno not in TRANSIENT_ERRNOS:
+                raise
+            if attempt == retries:
+                raise TransientReadError(
+                    exc.errno, f"{path}: still busy after {retries} retries"
+                ) from exc
+            time.sleep(delay)
+            delay *= 2
+    raise AssertionError("unreachable")
 
 
 def _reject(uri: str, reason: str, detail: str) -> Rejection:

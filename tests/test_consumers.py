@@ -124,7 +124,16 @@ def test_cli_commands(warehouse, tmp_path, capsys):
 def test_cli_help_is_complete():
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
-    assert set(sub.choices) == {"run", "backfill", "status", "files", "export", "report"}
+    assert set(sub.choices) == {
+        "run",
+        "backfill",
+        "server",
+        "serve",
+        "status",
+        "files",
+        "export",
+        "report",
+    }
     for name, cmd in sub.choices.items():
         assert cmd.description, name
         for action in cmd._actions:
@@ -183,3 +192,38 @@ def test_report_renders_in_a_headless_browser(warehouse, tmp_path):
         check=False,
     )
     assert shot.exists() and shot.stat().st_size > 10_000
+
+
+def test_cli_parses_every_run_option():
+    args = build_parser().parse_args(
+        [
+            "run",
+            "--inbox",
+            "in",
+            "--warehouse",
+            "wh",
+            "--batch-size",
+            "7",
+            "--feeds",
+            "f.yaml",
+            "--task-runner",
+            "dask",
+            "--dask-address",
+            "tcp://127.0.0.1:8786",
+            "--lock-timeout",
+            "5",
+            "--json",
+        ]
+    )
+    assert (args.inbox, args.warehouse, args.batch_size, args.feeds, args.task_runner) == (
+        "in",
+        "wh",
+        7,
+        "f.yaml",
+        "dask",
+    )
+    assert (args.dask_address, args.lock_timeout, args.json) == ("tcp://127.0.0.1:8786", 5.0, True)
+    args = build_parser().parse_args(["backfill", "--since", "2020-01-31", "--reextract"])
+    assert str(args.since) == "2020-01-31" and args.reextract
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["backfill", "--since", "31/01/2020"])

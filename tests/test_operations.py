@@ -181,6 +181,10 @@ def test_backfill_replaces_rows_in_one_commit_without_the_inbox(
     assert (articles["run_id"] == summary["run_id"]).sum() == 2
     old = DeltaTable(str(warehouse / "articles"), version=before["articles"]).to_pandas()
     assert summary["run_id"] not in set(old["run_id"])  # the old results stay readable
+    from prefect.artifacts import Artifact
+
+    progress = Artifact.get("alliance-backfill-progress")
+    assert progress is not None and float(progress.data) == 100.0
     everything = backfill_flow(warehouse=str(warehouse), reextract=True)
     assert everything["articles_replaced"] == 6 and everything["articles_new"] == 6
     assert_same(snapshot(warehouse), expected)
@@ -274,3 +278,30 @@ def test_samples_are_stored_raw_and_replayable(tmp_path, extractors):
     units = replay_units(str(tmp_path), rows)
     assert [u.source_uri for u in units] == [r["source_uri"] for r in rows]
     assert [u.source_sha256 for u in units] == [r["source_sha256"] for r in rows]
+
+
+def test_busy_files_are_retried_then_left_for_the_next_run(tmp_path, monkeypatch):
+    import errno
+    from pathlib import Path
+
+    from flows.inbox import read_inputs
+
+    busy = tmp_path / "busy.txt"
+    flaky = tmp_path / "flaky.txt"
+    busy.write_text("Seoul and Washington met.")
+    flaky.write_text("Seoul and Tokyo met.")
+    calls: dict[str, int] = {}
+    real = Path.read_bytes
+
+    def read_bytes(self):
+        calls[self.name] = calls.get(self.name, 0) + 1
+        if self.name == "busy.txt" or (self.name == "flaky.txt" and calls[self.name] == 1):
+            raise BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable")
+        return real(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    out = read_inputs([busy, flaky], tmp_path, 1 << 20)
+    assert [o.source_uri.rsplit("/", 1)[-1] for o in out] == [
+        "flaky.txt"
+    ]  # busy: not lost, not quarantined
+    assert calls == {"busy.txt": 4, "flaky.txt": 2}
