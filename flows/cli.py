@@ -59,33 +59,59 @@ def _print_summary(summary: dict) -> None:
         console.print(issues)
 
 
+def _finish(command: str, call, args: argparse.Namespace, headline=None) -> int:
+    """Run a flow call; print its summary, or a clear one-line error with exit code 2."""
+    from transforms.errors import PipelineError, ReferenceDataError
+
+    try:
+        summary = call()
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"alliance {command}: {exc}", file=sys.stderr)
+        return 2
+    except (PipelineError, ReferenceDataError) as exc:
+        print(f"alliance {command}: stopped, nothing written: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(summary, indent=2, default=str))
+        return 0
+    if headline:
+        print(headline(summary))
+    _print_summary(summary)
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the ingest flow once."""
+    from flows.settings import Settings
+
+    inbox = Settings.from_env(inbox=args.inbox).inbox
+    if not Path(inbox).is_dir():  # fail before starting Prefect, with no traceback
+        print(f"alliance run: inbox {inbox} does not exist or is not a folder", file=sys.stderr)
+        return 2
+    if args.feeds:
+        from flows.feeds import load_feed_config
+
+        try:
+            load_feed_config(args.feeds)
+        except (OSError, ValueError) as exc:
+            print(f"alliance run: feeds config: {exc}", file=sys.stderr)
+            return 2
     _prefect_env()
     from flows.ingest_flow import ingest_flow
-    from transforms.errors import PipelineError, ReferenceDataError
 
     runner = _task_runner(args)
     flow_ = ingest_flow.with_options(task_runner=runner) if runner else ingest_flow
-    try:
-        summary = flow_(
+    return _finish(
+        "run",
+        lambda: flow_(
             inbox=args.inbox,
             warehouse=args.warehouse,
             batch_size=args.batch_size,
             lock_timeout=args.lock_timeout,
             feeds=args.feeds,
-        )
-    except (FileNotFoundError, ValueError) as exc:
-        print(f"alliance run: {exc}", file=sys.stderr)
-        return 2
-    except (PipelineError, ReferenceDataError) as exc:
-        print(f"alliance run: stopped, nothing written: {exc}", file=sys.stderr)
-        return 2
-    if args.json:
-        print(json.dumps(summary, indent=2, default=str))
-    else:
-        _print_summary(summary)
-    return 0
+        ),
+        args,
+    )
 
 
 def _date(value: str) -> dt.date:
@@ -102,26 +128,20 @@ def cmd_backfill(args: argparse.Namespace) -> int:
         return 2
     _prefect_env()
     from flows.backfill_flow import backfill_flow
-    from transforms.errors import PipelineError, ReferenceDataError
 
-    try:
-        summary = backfill_flow(
+    return _finish(
+        "backfill",
+        lambda: backfill_flow(
             warehouse=args.warehouse,
             since=args.since,
             until=args.until,
             reextract=args.reextract,
             batch_size=args.batch_size,
             lock_timeout=args.lock_timeout,
-        )
-    except (PipelineError, ReferenceDataError) as exc:
-        print(f"alliance backfill: stopped, nothing written: {exc}", file=sys.stderr)
-        return 2
-    if args.json:
-        print(json.dumps(summary, indent=2, default=str))
-    else:
-        print(f"replaced the rows of {summary['articles_replaced']} stored articles")
-        _print_summary(summary)
-    return 0
+        ),
+        args,
+        headline=lambda s: f"replaced the rows of {s['articles_replaced']} stored articles",
+    )
 
 
 def _task_runner(args: argparse.Namespace):

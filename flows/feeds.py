@@ -91,22 +91,26 @@ def harvest_feeds(
     import feedparser
 
     out = FeedHarvest()
-    for feed_url in feeds:
+
+    def get(url: str, reason: str) -> bytes | None:
+        """The body, or None after recording a deferral (transient) or a rejection (permanent)."""
         try:
-            parsed = feedparser.parse(fetch_with_retries(feed_url, timeout, retries, backoff))
+            return fetch_with_retries(url, timeout, retries, backoff)
         except TransientFetchError as exc:
-            out.deferred.append(f"{feed_url}: {exc}")
-            continue
+            out.deferred.append(f"{url}: {exc}")
         except PermanentFetchError as exc:
-            out.rejected.append(_reject(feed_url, "feed_unavailable", f"{feed_url}: {exc}"))
+            out.rejected.append(_reject(url, reason, f"{url}: {exc}"))
+        return None
+
+    for feed_url in feeds:
+        body = get(feed_url, "feed_unavailable")
+        if body is None:
             continue
+        parsed = feedparser.parse(body)
         if not parsed.get("version") and not parsed.entries:
+            why = parsed.get("bozo_exception", "no feed elements")
             out.rejected.append(
-                _reject(
-                    feed_url,
-                    "not_a_feed",
-                    f"{feed_url}: not an RSS/Atom feed ({parsed.get('bozo_exception', 'no feed elements')})",
-                )
+                _reject(feed_url, "not_a_feed", f"{feed_url}: not an RSS/Atom feed ({why})")
             )
             continue
         for entry in parsed.entries:
@@ -116,13 +120,8 @@ def harvest_feeds(
             if link in known_urls:
                 out.skipped_known += 1
                 continue
-            try:
-                page = fetch_with_retries(link, timeout, retries, backoff)
-            except TransientFetchError as exc:
-                out.deferred.append(f"{link}: {exc}")
-                continue
-            except PermanentFetchError as exc:
-                out.rejected.append(_reject(link, "page_unavailable", f"{link}: {exc}"))
+            page = get(link, "page_unavailable")
+            if page is None:
                 continue
             known_urls.add(link)
             out.pages.append(InputFile(link, page, suffix=".html"))

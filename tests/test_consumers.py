@@ -227,3 +227,15 @@ def test_cli_parses_every_run_option():
     assert str(args.since) == "2020-01-31" and args.reextract
     with pytest.raises(SystemExit):
         build_parser().parse_args(["backfill", "--since", "31/01/2020"])
+
+
+def test_run_rejects_a_missing_inbox_or_bad_feeds_before_starting(tmp_path, capsys):
+    assert (
+        main(["run", "--inbox", str(tmp_path / "nope"), "--warehouse", str(tmp_path / "wh")]) == 2
+    )
+    assert "does not exist" in capsys.readouterr().err
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text("feeds: [ftp://example.org/x]\n")
+    assert main(["run", "--feeds", str(feeds), "--warehouse", str(tmp_path / "wh")]) == 2
+    assert "not http" in capsys.readouterr().err
+    assert not (tmp_path / "wh").exists()
