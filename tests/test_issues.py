@@ -1,6 +1,8 @@
 """Issue extraction on passages we wrote: rules, inflections, vetoes, the article-level decision."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from transforms.issues import decide_article_issues, find_issue_mentions
 from transforms.sentences import split_sentences
@@ -117,20 +119,80 @@ def test_salience_orders_codes(reference):
     assert all(0 <= i.salience <= 1 for i in issues)
 
 
-def test_prefilter_never_hides_a_match(reference):
+def _dev_texts():
     import json
 
-    from tests.conftest import TESTS
-    from transforms.reference import text_prefixes
+    from tests.conftest import SAMPLES, TESTS
 
     texts = [
         json.loads(line)["text"]
         for f in sorted((TESTS / "devset").glob("*.jsonl"))
         for line in f.read_text().splitlines()
     ]
-    for text in texts:
-        prefixes = text_prefixes(text)
-        for code in reference.taxonomy.codes.values():
-            for rule in code.rules:
-                if rule.pattern.search(text):
-                    assert rule.may_match(prefixes), (rule.rule_id, text[:60])
+    return texts + [p.read_text() for p in sorted(SAMPLES.iterdir())]
+
+
+def test_trigger_positions_give_exactly_the_finditer_matches(reference):
+    from transforms.triggers import WordIndex
+
+    rules = [r for c in reference.taxonomy.codes.values() for r in c.rules]
+    assert sum(r.triggers is not None for r in rules) / len(rules) > 0.8  # most rules are indexed
+    for text in _dev_texts():
+        index = WordIndex(text)
+        for rule in rules:
+            fast = [m.span() for m in index.finditer(rule.pattern, rule.triggers)]
+            assert fast == [m.span() for m in rule.pattern.finditer(text) if m.end() > m.start()], (
+                rule.rule_id
+            )
+
+
+WORDS = [
+    "North",
+    "Korea",
+    "missile",
+    "missiles",
+    "launch",
+    "U.S.",
+    "troops",
+    "in",
+    "Korea's",
+    "cost-sharing",
+    "THAAD",
+    "Quad",
+    "the",
+    "alliance",
+    "-",
+    ".",
+    ",",
+    "nuclear",
+    "test",
+    "Seoul",
+    "Tokyo",
+    "B-52",
+    "123",
+    "agreement",
+    "drill",
+    "fire",
+    "sanctions",
+    "Yongsan",
+    "China's",
+    "rise",
+    "\n",
+    "pay",
+    "more",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(WORDS), max_size=40), st.sampled_from(["", " ", "x", "-"]))
+def test_trigger_positions_match_finditer_on_generated_text(reference, words, glue):
+    from transforms.triggers import WordIndex
+
+    text = glue.join(words) if glue else " ".join(words)
+    index = WordIndex(text)
+    for code in reference.taxonomy.codes.values():
+        for rule in code.rules:
+            fast = [m.span() for m in index.finditer(rule.pattern, rule.triggers)]
+            assert fast == [m.span() for m in rule.pattern.finditer(text) if m.end() > m.start()], (
+                rule.rule_id
+            )

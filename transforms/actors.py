@@ -1,11 +1,13 @@
 """Actor extraction: states, people and organizations with offsets and how each was resolved."""
 
 import bisect
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from transforms.reference import Gazetteer, Person
+from transforms.triggers import WordIndex, pattern_triggers
 
 # Resolution labels recorded on every actor mention.
 R_NAME = "gazetteer_name"
@@ -219,7 +221,13 @@ class _Candidate:
     in_gazetteer: bool = True
 
 
-def _boundary_regex(surfaces: Sequence[str]) -> re.Pattern[str]:
+@functools.lru_cache(maxsize=4096)
+def _triggers_of(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    return pattern_triggers(pattern)
+
+
+@functools.lru_cache(maxsize=4096)
+def _boundary_regex(surfaces: tuple[str, ...]) -> re.Pattern[str]:
     ordered = sorted(set(surfaces), key=lambda s: (-len(s), s))
     alternation = "|".join(re.escape(s) for s in ordered)
     return re.compile(rf"(?<![\w.])(?:{alternation})(?!\w)")
@@ -252,7 +260,7 @@ class ActorMatcher:
                 self._add(surface, "state", s.iso3, R_CAPITAL, 1)
             for surface in s.bodies:
                 self._add(surface, "state", s.iso3, R_BODY, 1)
-        self.pattern = _boundary_regex(list(self.surfaces))
+        self.pattern = _boundary_regex(tuple(self.surfaces))
         self.by_surname: dict[str, list[Person]] = {}
         for p in gazetteer.people.values():
             self.by_surname.setdefault(p.surname, []).append(p)
@@ -270,6 +278,19 @@ class ActorMatcher:
             rf"(?<![\w-])(?P<title>{TITLES})\s+(?P<s>{'|'.join(re.escape(s) for s in all_surnames)})(?![\w-])"
         )
         self.ambiguous = {s.iso3 for s in gazetteer.states.values() if s.ambiguous}
+        # Where each pattern can start (see transforms.triggers): tried only at those words.
+        compiled = [
+            self.pattern,
+            self.leader_context,
+            self.title_surname,
+            TITLE_NAME,
+            APPOSITION,
+            BYLINE,
+            PHOTO_CREDIT,
+            *(t for _, t in gazetteer.traps),
+        ]
+        self.triggers = {p: pattern_triggers(p) for p in compiled}
+        self._sitting: dict[int | None, dict[str, str]] = {}
 
     def _add(self, surface: str, kind: str, actor_id: str, resolution: str, priority: int) -> None:
         surface = surface.strip()
@@ -298,14 +319,20 @@ class ActorMatcher:
         return max(pool, key=lambda p: p.first_year)
 
     def extract(
-        self, text: str, sentences: Sequence[tuple[int, int]], year: int | None
+        self,
+        text: str,
+        sentences: Sequence[tuple[int, int]],
+        year: int | None,
+        words: WordIndex | None = None,
     ) -> list[ActorMention]:
         """All actor mentions in ``text``; ``year`` (publication year) helps resolve surnames."""
         gaz = self.gazetteer
+        words = words or WordIndex(text)
+        trig = self.triggers
         cands: list[_Candidate] = []
-        traps = [(m.start(), m.end()) for _, t in gaz.traps for m in t.finditer(text)]
+        traps = [(m.start(), m.end()) for _, t in gaz.traps for m in words.finditer(t, trig.get(t))]
 
-        for m in self.pattern.finditer(text):
+        for m in words.finditer(self.pattern, trig.get(self.pattern)):
             for kind, actor_id, resolution, priority in self.surfaces[m.group()]:
                 if kind == "state" and _inside(traps, m.start(), m.end()):
                     continue
@@ -324,7 +351,7 @@ class ActorMatcher:
             (BYLINE, R_BYLINE),
             (PHOTO_CREDIT, R_PHOTO),
         ):
-            for m in regex.finditer(text):
+            for m in words.finditer(regex, trig.get(regex)):
                 name = m.group("name")
                 if any(tok in NAME_STOPWORDS for tok in name.split()) or name in self.surfaces:
                     continue
@@ -359,7 +386,7 @@ class ActorMatcher:
                     found.setdefault(surname, set()).add(actor_id)
             return {s: next(iter(ids)) for s, ids in found.items() if len(ids) == 1}
 
-        for m in self.leader_context.finditer(text):
+        for m in words.finditer(self.leader_context, trig.get(self.leader_context)):
             for group in ("a", "b"):
                 if m.group(group):
                     person = self._leader_for(m.group(group), year, named_before(m.start(group)))
@@ -374,7 +401,7 @@ class ActorMatcher:
                                 R_LEADER,
                             )
                         )
-        for m in self.title_surname.finditer(text):
+        for m in words.finditer(self.title_surname, trig.get(self.title_surname)):
             surname = m.group("s")
             named = named_before(m.start("s"))
             person = self.gazetteer.people.get(named[surname]) if surname in named else None
@@ -397,8 +424,8 @@ class ActorMatcher:
         tokens = set(surname_index) | {p.surname for p in gaz.people.values() if p.surname_alone}
         tokens |= set(sitting)
         if tokens:
-            bare = _boundary_regex(sorted(tokens))
-            for m in bare.finditer(text):
+            bare = _boundary_regex(tuple(sorted(tokens)))
+            for m in words.finditer(bare, _triggers_of(bare)):
                 surname = m.group()
                 named = named_before(m.start())
                 if surname in named:
@@ -433,13 +460,16 @@ class ActorMatcher:
                 if iso in gaz.states:
                     extra.append(_Candidate(s, m.end(), 1, iso, "state", R_KOREAS))
         chosen = _select(chosen + extra, allow_same_span=True)
-        return [self._mention(text, sentences, c, year) for c in chosen]
+        starts = [s for s, _ in sentences]
+        return [self._mention(text, starts, c, year) for c in chosen]
 
     def _sitting_leaders(self, year: int | None) -> dict[str, str]:
         """Surname -> leader in office in ``year``, when no other known person of that
         surname held office then and the surname is not a very common Korean one."""
         if year is None:
             return {}
+        if year in self._sitting:
+            return self._sitting[year]
         out = {}
         for surname, people in self.by_surname.items():
             if surname in COMMON_KOREAN_SURNAMES:
@@ -447,6 +477,7 @@ class ActorMatcher:
             active = [p for p in people if any(r.active(year) for r in p.roles)]
             if len(active) == 1 and active[0].leader:
                 out[surname] = active[0].person_id
+        self._sitting[year] = out
         return out
 
     def _titled(self, surname: str, title: str, year: int | None) -> Person | None:
@@ -468,10 +499,10 @@ class ActorMatcher:
         return None
 
     def _mention(
-        self, text: str, sentences: Sequence[tuple[int, int]], c: _Candidate, year: int | None
+        self, text: str, starts: Sequence[int], c: _Candidate, year: int | None
     ) -> ActorMention:
         gaz = self.gazetteer
-        sentence_index = sentence_of(sentences, c.start)
+        sentence_index = sentence_of(starts, c.start)
         if c.actor_type == "person" and c.in_gazetteer:
             p = gaz.people[c.actor_id]
             return ActorMention(
@@ -595,7 +626,6 @@ def _select(cands: Sequence[_Candidate], allow_same_span: bool = False) -> list[
     return sorted(out, key=lambda c: (c.start, c.actor_id))
 
 
-def sentence_of(sentences: Sequence[tuple[int, int]], pos: int) -> int:
-    """Index of the sentence containing offset ``pos`` (the nearest one before it otherwise)."""
-    starts = [s for s, _ in sentences]
+def sentence_of(starts: Sequence[int], pos: int) -> int:
+    """Index of the sentence (by its start offsets) containing ``pos``, else the nearest before."""
     return max(0, bisect.bisect_right(starts, pos) - 1)

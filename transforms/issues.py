@@ -5,7 +5,8 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from transforms.reference import IssueCode, Taxonomy, text_prefixes
+from transforms.reference import IssueCode, Taxonomy
+from transforms.triggers import WordIndex
 
 TITLE_BONUS = 0.2
 
@@ -49,6 +50,7 @@ def find_issue_mentions(
     sentences: Sequence[tuple[int, int]],
     taxonomy: Taxonomy,
     sentence_countries: Mapping[int, set[str]] | None = None,
+    words: WordIndex | None = None,
 ) -> list[IssueMention]:
     """Every non-vetoed rule hit, one per (code, span): the strongest rule wins a span.
 
@@ -56,15 +58,13 @@ def find_issue_mentions(
     require an actor of a country, e.g. a Japanese leader for a trilateral meeting.
     """
     countries = sentence_countries or {}
-    prefixes = text_prefixes(text)
+    words = words or WordIndex(text)
     starts = [s for s, _ in sentences]
     found: dict[tuple[str, int, int], IssueMention] = {}
     for code in taxonomy.codes.values():
         for rule in code.rules:
-            if not rule.may_match(prefixes):
-                continue
             context_ok: dict[int, bool] = {}
-            for m in rule.pattern.finditer(text):
+            for m in words.finditer(rule.pattern, rule.triggers):
                 start, end = m.span()
                 index = bisect.bisect_right(starts, start) - 1
                 if index < 0 or end > sentences[index][1] or end == start:

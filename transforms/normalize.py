@@ -136,7 +136,9 @@ def clean_text(raw: str) -> str:
 
 
 def _clean_once(raw: str) -> str:
-    text = ftfy.fix_text(raw, normalization="NFC").translate(_TRANSLATE)
+    # Plain ASCII without entities has nothing for ftfy to repair: skip its (slow) pass.
+    text = raw if raw.isascii() and "&" not in raw else ftfy.fix_text(raw, normalization="NFC")
+    text = text.translate(_TRANSLATE)
     text = CONTROL.sub("", text)
     lines = [SPACES.sub(" ", BULLET.sub("- ", line)).strip() for line in text.split("\n")]
     return BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip("\n")

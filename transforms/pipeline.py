@@ -16,6 +16,7 @@ from transforms.normalize import normalize_text
 from transforms.reference import Reference
 from transforms.schema import TABLES, to_arrow
 from transforms.sentences import split_sentences
+from transforms.triggers import WordIndex
 
 KOREAS = frozenset({"KOR", "PRK"})
 
@@ -102,12 +103,13 @@ def process_article(
     sentences = split_sentences(text)
     year = norm.published_at.year if norm.published_at else None
     tax = ref.taxonomy
-    actors = ex.actors.extract(text, sentences, year)
+    words = WordIndex(text)  # shared by actor and issue matching
+    actors = ex.actors.extract(text, sentences, year, words)
     countries: dict[int, set[str]] = {}
     for a in actors:
         if a.country_code:
             countries.setdefault(a.sentence_index, set()).add(a.country_code)
-    mentions = find_issue_mentions(text, sentences, tax, countries)
+    mentions = find_issue_mentions(text, sentences, tax, countries, words)
     # About Korea: a Korean place or word, or any Korean actor ("Park Geun-hye", "the ROK").
     relevant = bool(tax.relevance.search(text)) or any(a.country_code in KOREAS for a in actors)
     issues = decide_article_issues(mentions, len(sentences), tax, relevant)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from transforms.errors import ReferenceDataError
+from transforms.triggers import pattern_triggers
 
 _ACRONYM = re.compile(r"[A-Z]{2}")
 _WORD = re.compile(r"[A-Za-z]+")
@@ -27,12 +28,8 @@ class IssueRule:
     requires: tuple[re.Pattern[str], ...] = ()
     unless: tuple[re.Pattern[str], ...] = ()
     requires_actors: frozenset[str] = frozenset()
-    # Lower-case starts of the words a term rule can begin with; None for free regexes.
-    prefixes: frozenset[str] | None = None
-
-    def may_match(self, text_prefixes: frozenset[str] | set[str]) -> bool:
-        """Cheap pre-check: can the pattern match a text with these word prefixes?"""
-        return self.prefixes is None or not self.prefixes.isdisjoint(text_prefixes)
+    # Word-start keys every match begins with (see transforms.triggers); None: scan everything.
+    triggers: frozenset[str] | None = None
 
     def context_holds(self, sentence: str, countries: frozenset[str] | set[str]) -> bool:
         """Whether the sentence satisfies ``requires`` (regex or actor) and no ``unless``."""
@@ -208,24 +205,6 @@ def term_body(term: str) -> str:
     return r"[\s-]+".join(_inflect(w) for w in words)
 
 
-PREFIX_LEN = 4
-
-
-def word_prefix(word: str) -> str:
-    """Lower-case start of a word (before any inflection could change it)."""
-    first = re.split(r"[\s-]+", word.strip())[0].lower()
-    return first[: min(PREFIX_LEN, max(1, len(first) - 1))] if len(first) > 2 else first
-
-
-def text_prefixes(text: str) -> frozenset[str]:
-    """Every prefix a word of ``text`` can offer to ``IssueRule.may_match``."""
-    out = set()
-    for w in re.findall(r"[A-Za-z0-9]+", text.lower()):
-        for n in range(1, min(PREFIX_LEN, len(w)) + 1):
-            out.add(w[:n])
-    return frozenset(out)
-
-
 def term_regex(term: str) -> str:
     """Regex for one taxonomy term, bounded so it never matches inside a word."""
     return rf"(?<![\w-])(?:{term_body(term)})(?![\w-])"
@@ -270,7 +249,7 @@ def parse_taxonomy(data: Mapping[str, Any]) -> Taxonomy:
             if rid in seen_rules:
                 raise ReferenceDataError(f"{where}: duplicate rule id")
             seen_rules.add(rid)
-            patterns: list[tuple[re.Pattern[str], frozenset[str] | None]] = []
+            patterns: list[re.Pattern[str]] = []
             terms = [str(t) for t in raw.get("terms") or []]
             # One alternation per case mode: scanning the text once per rule, not per term.
             for sensitive in (False, True):
@@ -280,13 +259,10 @@ def parse_taxonomy(data: Mapping[str, Any]) -> Taxonomy:
                     # Boundaries outside the alternation: only word starts are tried (fast).
                     body = "|".join(f"(?:{term_body(t)})" for t in group)
                     source = rf"(?<![\w-])(?:{body})(?![\w-])"
-                    starts = frozenset(word_prefix(t) for t in group)
-                    patterns.append(
-                        (_compile(source, where, 0 if sensitive else re.IGNORECASE), starts)
-                    )
+                    patterns.append(_compile(source, where, 0 if sensitive else re.IGNORECASE))
             if raw.get("regex"):
                 flags = 0 if raw.get("case") == "sensitive" else re.IGNORECASE
-                patterns.append((_compile(raw["regex"], where, flags), None))
+                patterns.append(_compile(raw["regex"], where, flags))
             if not patterns:
                 raise ReferenceDataError(f"{where}: rule has neither terms nor regex")
             requires = _contexts(raw.get("requires") or [], contexts, where)
@@ -294,8 +270,8 @@ def parse_taxonomy(data: Mapping[str, Any]) -> Taxonomy:
             weight = float(raw.get("weight", 1.0))
             actors = _actor_contexts(raw.get("requires") or [])
             rules.extend(
-                IssueRule(rid, code, p, weight, requires, unless, actors, starts)
-                for p, starts in patterns
+                IssueRule(rid, code, p, weight, requires, unless, actors, pattern_triggers(p))
+                for p in patterns
             )
         negatives = tuple(
             (n["id"], _compile(n["regex"], f"taxonomy {code}/{n['id']}", re.IGNORECASE))

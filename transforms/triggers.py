@@ -1,0 +1,141 @@
+"""Trigger keys: where in a text a regex can possibly match, so it is tried only there.
+
+For a pattern anchored at a word start (``\\b``, or a lookbehind such as ``(?<![\\w-])``)
+whose first consumed characters are letters or digits, every match starts at a word
+whose lower-case start is one of a few keys ("mis", "nuc", "u"). ``pattern_triggers``
+derives those keys from the parsed pattern; ``WordIndex`` lists, per key, the word
+starts of a text. Trying ``pattern.match`` at those positions only, in order and skipping
+positions inside the previous match, gives exactly the matches of ``finditer``.
+"""
+
+import re
+from bisect import bisect_left
+from collections.abc import Iterator
+from re import _constants as C  # type: ignore[attr-defined]
+from re import _parser as sre_parse  # type: ignore[attr-defined]
+
+KEY_LEN = 3
+WORD = re.compile(r"\w+")
+_ZERO_WIDTH_LOOKBEHIND = -1
+
+
+class _Unbounded(Exception):
+    """The start of the pattern cannot be reduced to word keys."""
+
+
+def pattern_triggers(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """Lower-case word-start keys every match begins with, or None when they cannot be derived."""
+    try:
+        parsed = sre_parse.parse(pattern.pattern, pattern.flags)
+        keys = _first(list(parsed), anchored=False)
+    except (_Unbounded, RecursionError):
+        return None
+    return frozenset(keys) if keys else None
+
+
+def _first(items: list, anchored: bool) -> set[str]:
+    """Keys for the sequence ``items``; raise _Unbounded when not derivable."""
+    for i, (op, av) in enumerate(items):
+        rest = items[i + 1 :]
+        if op is C.AT:
+            anchored = anchored or av in (C.AT_BOUNDARY, C.AT_BEGINNING, C.AT_BEGINNING_LINE)
+            continue
+        if op is C.ASSERT_NOT:
+            direction, sub = av
+            if direction == _ZERO_WIDTH_LOOKBEHIND and _excludes_word_chars(list(sub)):
+                anchored = True
+            continue
+        if op is C.ASSERT:
+            continue
+        if op is C.SUBPATTERN:
+            return _first(list(av[3]) + rest, anchored)
+        if op is C.BRANCH:
+            keys: set[str] = set()
+            for alt in av[1]:
+                keys |= _first(list(alt) + rest, anchored)
+            return keys
+        if op in (C.MAX_REPEAT, C.MIN_REPEAT):
+            low, _high, sub = av
+            keys = _first(list(sub) + rest, anchored)
+            if low == 0:
+                keys |= _first(rest, anchored)
+            return keys
+        if op is C.LITERAL:
+            if not anchored:
+                raise _Unbounded
+            word = ""
+            for op2, av2 in items[i:]:
+                if op2 is not C.LITERAL or not chr(av2).isalnum() or len(word) == KEY_LEN:
+                    break
+                word += chr(av2)
+            if not word:
+                raise _Unbounded
+            return {word.lower()}
+        if op is C.IN:
+            if not anchored:
+                raise _Unbounded
+            chars = set()
+            for op2, av2 in av:
+                if op2 is not C.LITERAL or not chr(av2).isalnum():
+                    raise _Unbounded
+                chars.add(chr(av2).lower())
+            return chars
+        raise _Unbounded
+    raise _Unbounded  # the pattern can match an empty start: no keys
+
+
+def _excludes_word_chars(sub: list) -> bool:
+    """Whether a lookbehind body is a class that includes \\w (so a match starts a word)."""
+    return (
+        len(sub) == 1
+        and sub[0][0] is C.IN
+        and any(op is C.CATEGORY and av is C.CATEGORY_WORD for op, av in sub[0][1])
+    )
+
+
+class WordIndex:
+    """Word starts of a text by lower-case prefix: 3-letter prefixes, first letters, short words."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        lower = text.lower()
+        self.lower = lower
+        by3: dict[str, list[int]] = {}
+        by1: dict[str, list[int]] = {}
+        for m in WORD.finditer(lower):
+            start = m.start()
+            by1.setdefault(lower[start], []).append(start)
+            if m.end() - start >= KEY_LEN:
+                by3.setdefault(lower[start : start + KEY_LEN], []).append(start)
+        self.by3 = by3
+        self.by1 = by1
+
+    def candidates(self, keys: frozenset[str]) -> list[int]:
+        """Sorted word starts whose word begins with one of ``keys``."""
+        found: list[int] = []
+        lower = self.lower
+        for key in keys:
+            if len(key) == KEY_LEN:
+                found.extend(self.by3.get(key, ()))
+            elif len(key) == 1:
+                found.extend(self.by1.get(key, ()))
+            else:
+                found.extend(p for p in self.by1.get(key[0], ()) if lower.startswith(key, p))
+        return sorted(set(found))
+
+    def finditer(
+        self, pattern: re.Pattern[str], keys: frozenset[str] | None
+    ) -> Iterator[re.Match[str]]:
+        """The matches ``pattern.finditer(text)`` gives, trying only the trigger positions."""
+        if keys is None:
+            yield from pattern.finditer(self.text)
+            return
+        starts = self.candidates(keys)
+        i = 0
+        while i < len(starts):
+            m = pattern.match(self.text, starts[i])
+            if m is None or m.end() == m.start():
+                i += 1
+                continue
+            yield m
+            i = bisect_left(starts, m.end(), i + 1)
