@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck format lock suites docs seal-seeds clean
+.PHONY: install run test lint typecheck format lock suites docs seal-seeds bench clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,8 @@ run: install  ## run the pipeline on the bundled sample into ./warehouse and pri
 	$(BIN)/alliance run
 
 lint: install
-	$(BIN)/ruff check flows transforms tests scripts
-	$(BIN)/ruff format --check flows transforms tests scripts
+	$(BIN)/ruff check flows transforms tests scripts bench
+	$(BIN)/ruff format --check flows transforms tests scripts bench
 
 typecheck: install
 	$(BIN)/mypy
@@ -28,8 +28,8 @@ test: install lint typecheck  ## lint, type-check and run the test suite
 	$(BIN)/pytest
 
 format: install
-	$(BIN)/ruff format flows transforms tests scripts
-	$(BIN)/ruff check --fix flows transforms tests scripts
+	$(BIN)/ruff format flows transforms tests scripts bench
+	$(BIN)/ruff check --fix flows transforms tests scripts bench
 
 lock:  ## re-resolve pyproject.toml into requirements.lock (in a scratch venv)
 	rm -rf /tmp/alliance-lock && $(PYTHON) -m venv /tmp/alliance-lock
@@ -44,6 +44,9 @@ docs: install  ## regenerate docs/data-dictionary.md from transforms/schema.py
 
 seal-seeds: install  ## record seed checksums after a reviewed change (BUMP=taxonomy to bump)
 	$(BIN)/python scripts/seal_seeds.py $(if $(BUMP),--bump $(BUMP),)
+
+bench: install  ## benchmark N=100,000 and N=10,000 (BENCH_ARGS="--n 20000 --small 2000" for less)
+	$(BIN)/python bench/run_bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) warehouse .pytest_cache .mypy_cache .ruff_cache

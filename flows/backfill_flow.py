@@ -14,15 +14,23 @@ from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import unmapped
 
-from flows.ingest_flow import finish_run, merge_batches, new_run_id, run_row_for
+from flows.ingest_flow import (
+    cached_extractors,
+    collect,
+    finish_run,
+    new_run_id,
+    run_row_for,
+    staging_folder,
+)
 from flows.lock import warehouse_lock
 from flows.rawstore import RAW_DIR, raw_path
-from flows.seeds import load_reference
+from flows.seeds import SEEDS_DIR, load_reference
 from flows.settings import Settings
+from flows.staging import StagedBatch, StagedRun, stage_batch
 from flows.warehouse import Warehouse
 from transforms.errors import WarehouseError
 from transforms.ingest import InputFile, RawArticle, Rejection, decode_input
-from transforms.pipeline import BatchResult, Extractors, process_units
+from transforms.pipeline import process_units
 
 SELECT_COLUMNS = ["article_id", "source_uri", "source_sha256", "published_at"]
 
@@ -85,16 +93,21 @@ def replay_units(root: str, rows: list[dict[str, Any]]) -> list[RawArticle | Rej
 
 def reprocess_rows(
     rows: list[dict[str, Any]],
+    batch_no: int,
     root: str,
-    ex: Extractors,
+    seeds_dir: str,
     run_id: str,
     ingested_at: dt.datetime,
     keep_ids: frozenset[str],
-) -> BatchResult:
-    """Re-run normalize and extract on stored articles (one task per batch)."""
-    return process_units(
+    staging: str,
+) -> StagedBatch:
+    """Re-run normalize and extract on stored articles; validate and stage the rows."""
+    ex = cached_extractors(seeds_dir)
+    result = process_units(
         replay_units(root, rows), ex, run_id=run_id, ingested_at=ingested_at, seen_content=keep_ids
     )
+    result.raw_units = []
+    return stage_batch(result, ex.reference, run_id, staging, batch_no)
 
 
 reprocess_task = task(name="reprocess-batch", cache_policy=NO_CACHE)(reprocess_rows)
@@ -128,7 +141,6 @@ def backfill_flow(
         on_wait=lambda h: logger.warning("waiting for the writer lock held by %s", h),
     ):
         reference = load_reference()
-        ex = Extractors.build(reference)
         rows = select_articles(wh, since, until, reextract)
         old_ids = {r["article_id"] for r in rows}
         keep_ids = frozenset(wh.column_values("articles", "article_id") - old_ids)
@@ -143,37 +155,41 @@ def backfill_flow(
         progress_id = create_progress_artifact(
             progress=0.0, key="alliance-backfill-progress", description=f"{label}: batches done (%)"
         )
-        futures = reprocess_task.map(
-            batches,
-            root=unmapped(wh.root),
-            ex=unmapped(ex),
-            run_id=unmapped(run_id),
-            ingested_at=unmapped(started),
-            keep_ids=unmapped(keep_ids),
-        )
-        results = _collect(futures, len(batches), progress_id)
-        tables = merge_batches(results, run_id, started)
+        staging = staging_folder(wh, run_id)
         run_row = run_row_for(
             run_id, "reextract" if reextract else "backfill", started, label, reference
         )
         run_row["files_seen"] = len(rows)
-        summary = finish_run(wh, tables, run_row, reference, logger, replace_articles=old_ids)
+        futures = reprocess_task.map(
+            batches,
+            list(range(len(batches))),
+            root=unmapped(wh.root),
+            seeds_dir=unmapped(str(SEEDS_DIR)),
+            run_id=unmapped(run_id),
+            ingested_at=unmapped(started),
+            keep_ids=unmapped(keep_ids),
+            staging=unmapped(str(staging)),
+        )
+        results = _collect(futures, len(batches), progress_id, wh, run_row, logger)
+        staged = StagedRun(str(staging), results, run_id, started)
+        summary = finish_run(
+            wh, staged, run_row, reference, logger, replace_articles=old_ids, report=settings.report
+        )
         summary["articles_replaced"] = len(old_ids)
         return summary
 
 
-def _collect(futures: list, total: int, progress_id: Any) -> list[BatchResult]:
+def _collect(
+    futures: list, total: int, progress_id: Any, wh: Warehouse, run_row: dict, logger
+) -> list[StagedBatch]:
     """Wait for the batches, showing progress in the terminal and in the Prefect UI."""
     from rich.progress import Progress
 
-    by_future = {id(f): i for i, f in enumerate(futures)}
-    results: list[BatchResult | None] = [None] * len(futures)
     with Progress(disable=not sys.stderr.isatty(), transient=True) as bar:
         job = bar.add_task("re-processing", total=max(1, total))
-        for done, future in enumerate(as_completed(futures), start=1):
-            results[by_future[id(future)]] = future.result()
+        for done, _ in enumerate(as_completed(futures), start=1):
             bar.update(job, completed=done)
             update_progress_artifact(progress_id, progress=100.0 * done / max(1, total))
     if total == 0:
         update_progress_artifact(progress_id, progress=100.0)
-    return [r for r in results if r is not None]
+    return collect(futures, wh, run_row, logger)

@@ -97,9 +97,11 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"alliance run: feeds config: {exc}", file=sys.stderr)
             return 2
     _prefect_env()
+    from flows.inbox import discover_inbox
     from flows.ingest_flow import ingest_flow
 
-    runner = _task_runner(args)
+    batch_size = Settings.from_env(batch_size=args.batch_size).batch_size
+    runner = _task_runner(args, len(discover_inbox(inbox)), batch_size)
     flow_ = ingest_flow.with_options(task_runner=runner) if runner else ingest_flow
     return _finish(
         "run",
@@ -109,6 +111,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             batch_size=args.batch_size,
             lock_timeout=args.lock_timeout,
             feeds=args.feeds,
+            report=False if args.no_report else None,
         ),
         args,
     )
@@ -144,10 +147,17 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     )
 
 
-def _task_runner(args: argparse.Namespace):
-    """ThreadPool (default) or Dask: a local cluster, or an existing one at --dask-address."""
-    if getattr(args, "task_runner", "threads") != "dask":
+def _task_runner(args: argparse.Namespace, files: int, batch_size: int):
+    """Threads, worker processes (auto for 3+ batches: uses every core) or Dask."""
+    choice = getattr(args, "task_runner", "auto")
+    if choice == "auto":
+        choice = "processes" if files > 2 * batch_size else "threads"
+    if choice == "threads":
         return None
+    if choice == "processes":
+        from prefect.task_runners import ProcessPoolTaskRunner
+
+        return ProcessPoolTaskRunner(max_workers=args.workers or os.cpu_count() or 2)
     from prefect_dask import DaskTaskRunner
 
     if args.dask_address:
@@ -371,9 +381,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--task-runner",
-        choices=["threads", "dask"],
-        default="threads",
-        help="run batch tasks on a thread pool (default) or on a Dask cluster",
+        choices=["auto", "threads", "processes", "dask"],
+        default="auto",
+        help="where batch tasks run: auto (worker processes for 3+ batches, else threads), "
+        "threads, processes, or a Dask cluster",
+    )
+    run.add_argument(
+        "--workers", type=int, help="worker processes for --task-runner processes (default: cores)"
+    )
+    run.add_argument(
+        "--no-report", action="store_true", help="skip rendering <warehouse>/_report after the run"
     )
     run.add_argument(
         "--dask-address", help="scheduler address of an existing Dask cluster (tcp://host:8786)"

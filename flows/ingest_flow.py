@@ -1,12 +1,16 @@
-"""The ingest flow: inbox -> batches -> validated rows -> one Delta commit per table."""
+"""The ingest flow: inbox -> batches (staged, validated) -> one Delta commit per table."""
 
 import datetime as dt
+import functools
+import pickle
+import shutil
+import tempfile
+import time
 import uuid
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
@@ -16,14 +20,17 @@ from flows.consumers import write_manifest
 from flows.inbox import discover_inbox, read_inputs
 from flows.lock import warehouse_lock
 from flows.rawstore import store_raw
-from flows.seeds import load_reference
+from flows.seeds import SEEDS_DIR, load_reference
 from flows.settings import Settings
-from flows.validation import validate_tables
-from flows.warehouse import Warehouse, runs_json
+from flows.staging import StagedBatch, StagedRun, stage_batch
+from flows.warehouse import Source, Warehouse, runs_json
 from transforms.errors import ValidationFailure
-from transforms.ingest import InputFile, Rejection
-from transforms.pipeline import BatchResult, Extractors, process_batch, quarantine_row
-from transforms.schema import ARTICLE_TABLES, SCHEMA_VERSION, TABLES, to_arrow
+from transforms.ingest import InputFile, Rejection, sha256_hex
+from transforms.pipeline import Extractors, process_batch, quarantine_row
+from transforms.schema import SCHEMA_VERSION, TABLES, to_arrow
+
+# A file of the inbox as found by discovery: path, size, modification time (ns).
+FileStat = tuple[str, int, int]
 
 
 def new_run_id(now: dt.datetime) -> str:
@@ -31,109 +38,127 @@ def new_run_id(now: dt.datetime) -> str:
     return now.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
 
 
+@functools.lru_cache(maxsize=4)
+def cached_extractors(seeds_dir: str) -> Extractors:
+    """Reference data compiled once per worker process (tasks get the path, not the object)."""
+    return Extractors.build(load_reference(Path(seeds_dir)))
+
+
+@functools.lru_cache(maxsize=4)
+def _load_set(path: str) -> frozenset[str]:
+    with open(path, "rb") as fh:
+        return frozenset(pickle.load(fh))
+
+
+def _save_set(values: set[str], path: Path) -> str:
+    with path.open("wb") as fh:
+        pickle.dump(sorted(values), fh, protocol=pickle.HIGHEST_PROTOCOL)
+    return str(path)
+
+
 def process_paths(
-    paths: list[Path],
+    files: list[FileStat],
+    batch_no: int,
     inbox: str,
     warehouse_root: str,
     max_bytes: int,
-    ex: Extractors,
+    seeds_dir: str,
     run_id: str,
     ingested_at: dt.datetime,
-    seen_sources: frozenset[str],
-    seen_content: frozenset[str],
-) -> BatchResult:
-    """Read one batch of inbox files and run the pure pipeline on them."""
-    items = read_inputs(paths, inbox, max_bytes)
+    seen_path: str,
+    staging: str,
+) -> StagedBatch:
+    """One batch: read files, run the pure pipeline, keep raw copies, validate and stage rows."""
+    ex = cached_extractors(seeds_dir)
+    seen = _load_set(seen_path)
+    t0 = time.perf_counter()
+    items = read_inputs([Path(p) for p, _, _ in files], inbox, max_bytes)
+    read_seconds = time.perf_counter() - t0
     inputs = [i for i in items if isinstance(i, InputFile)]
     result = process_batch(
-        inputs,
-        ex,
-        run_id=run_id,
-        ingested_at=ingested_at,
-        seen_sources=seen_sources,
-        seen_content=seen_content,
+        inputs, ex, run_id=run_id, ingested_at=ingested_at, seen_sources=seen, seen_content=seen
     )
+    result.timings["ingest"] = result.timings.get("ingest", 0.0) + read_seconds
     rejected = [
         quarantine_row(r, run_id, ingested_at)
         for r in items
-        if isinstance(r, Rejection) and r.source_sha256 not in seen_sources
+        if isinstance(r, Rejection) and r.source_sha256 not in seen
     ]
     result.inputs_skipped += sum(
-        isinstance(r, Rejection) and r.source_sha256 in seen_sources for r in items
+        isinstance(r, Rejection) and r.source_sha256 in seen for r in items
     )
     result.files += len(items) - len(inputs)
-    if rejected:
-        result.tables["quarantine"] = pa.concat_tables(
-            [result.tables["quarantine"], to_arrow("quarantine", rejected)]
-        )
     store_raw(warehouse_root, result.raw_units)  # before any row points at them
     result.raw_units = []
-    return result
+    stats = {p: (size, mtime) for p, size, mtime in files}
+    index_rows = [
+        {
+            "path": i.source_uri,
+            "size": stats.get(i.source_uri, (len(i.data), 0))[0],
+            "mtime_ns": stats.get(i.source_uri, (0, 0))[1],
+            "sha256": sha256_hex(i.data),
+            "run_id": run_id,
+        }
+        for i in inputs
+        if i.source_uri in stats
+    ]
+    extra = {"inputs": to_arrow("inputs", index_rows)}
+    if rejected:
+        extra["quarantine"] = to_arrow("quarantine", rejected)
+    return stage_batch(result, ex.reference, run_id, staging, batch_no, extra)
 
 
-def merge_batches(
-    results: list[BatchResult], run_id: str, when: dt.datetime
-) -> dict[str, pa.Table]:
-    """Concatenate batch tables; an article already produced by an earlier batch is a duplicate."""
-    seen: set[str] = set()
-    parts: dict[str, list[pa.Table]] = {name: [] for name in TABLES if name != "runs"}
-    for res in results:
-        tables = dict(res.tables)
-        dupes = [a for a in res.article_ids if a in seen]
-        if dupes:
-            arts = tables["articles"].filter(
-                pc.is_in(tables["articles"]["article_id"], pa.array(dupes))
-            )
-            rows = [
-                quarantine_row(
-                    Rejection(
-                        uri,
-                        sha,
-                        "dedupe",
-                        "duplicate_content",
-                        f"{uri}: same normalized text as article {aid}",
-                        aid,
-                    ),
-                    run_id,
-                    when,
-                )
-                for aid, uri, sha in zip(
-                    arts["article_id"].to_pylist(),
-                    arts["source_uri"].to_pylist(),
-                    arts["source_sha256"].to_pylist(),
-                    strict=True,
-                )
-            ]
-            for name in ARTICLE_TABLES:
-                tables[name] = tables[name].filter(
-                    pc.invert(pc.is_in(tables[name]["article_id"], pa.array(dupes)))
-                )
-            tables["quarantine"] = pa.concat_tables(
-                [tables["quarantine"], to_arrow("quarantine", rows)]
-            )
-        seen.update(res.article_ids)
-        for name, table in tables.items():
-            parts[name].append(table)
-    return {
-        name: pa.concat_tables(ts) if ts else TABLES[name].schema.empty_table()
-        for name, ts in parts.items()
-    }
+def process_feeds(
+    feeds: str,
+    wh: Warehouse,
+    seeds_dir: str,
+    run_id: str,
+    started: dt.datetime,
+    seen_path: str,
+    staging: str,
+    batch_no: int,
+    logger,
+) -> StagedBatch:
+    """Fetch new pages from the feeds in the config file and run them through the pipeline."""
+    from flows.feeds import harvest_feeds, load_feed_config
+
+    ex = cached_extractors(seeds_dir)
+    seen = _load_set(seen_path)
+    harvest = harvest_feeds(load_feed_config(feeds), wh.column_values("articles", "url"))
+    for item in harvest.deferred:
+        logger.warning("will retry next run: %s", item)
+    result = process_batch(
+        harvest.pages, ex, run_id=run_id, ingested_at=started, seen_sources=seen, seen_content=seen
+    )
+    store_raw(wh.root, result.raw_units)
+    result.raw_units = []
+    rejected = [
+        quarantine_row(r, run_id, started) for r in harvest.rejected if r.source_sha256 not in seen
+    ]
+    result.inputs_skipped += harvest.skipped_known + len(harvest.rejected) - len(rejected)
+    extra = {"quarantine": to_arrow("quarantine", rejected)} if rejected else None
+    return stage_batch(result, ex.reference, run_id, staging, batch_no, extra)
 
 
 def commit_run(
     wh: Warehouse,
-    tables: dict[str, pa.Table],
+    staged: StagedRun,
     run_row: dict[str, Any],
     replace_articles: set[str] | None = None,
 ) -> dict[str, int]:
-    """Commit every table, then the run row with the resulting versions.
+    """Commit every table from the staged parts, then the run row with the resulting versions.
 
     Rows of ``replace_articles`` (a backfill's old results) and orphans of an interrupted
     earlier run are replaced in the same commit as the new rows.
     """
-    new_ids = tables["articles"]["article_id"].to_pylist()
-    orphans = wh.orphan_article_ids(new_ids)  # left by an interrupted earlier run
-    versions = wh.commit(tables, replace_articles=orphans | set(replace_articles or ()))
+    new_ids = [a for b in staged.batches for a in b.article_ids]
+    orphans = wh.orphan_article_ids(new_ids) if wh.may_have_orphans() else set()
+    sources = {
+        name: Source(functools.partial(staged.reader, name), staged.rows(name))
+        for name in TABLES
+        if name != "runs"
+    }
+    versions = wh.commit(sources, replace_articles=orphans | set(replace_articles or ()))
     run_row["table_versions"] = runs_json(versions)
     run_row["finished_at"] = dt.datetime.now(dt.UTC)
     versions["runs"] = wh.commit({"runs": to_arrow("runs", [run_row])})["runs"]
@@ -141,54 +166,9 @@ def commit_run(
     return versions
 
 
-def process_feeds(
-    feeds: str,
-    wh: Warehouse,
-    ex: Extractors,
-    run_id: str,
-    started: dt.datetime,
-    seen_sources: frozenset[str],
-    seen_content: frozenset[str],
-    logger,
-) -> BatchResult:
-    """Fetch new pages from the feeds in the config file and run them through the pipeline."""
-    from flows.feeds import harvest_feeds, load_feed_config
-
-    known = wh.column_values("articles", "url")
-    harvest = harvest_feeds(load_feed_config(feeds), known)
-    for item in harvest.deferred:
-        logger.warning("will retry next run: %s", item)
-    result = process_batch(
-        harvest.pages,
-        ex,
-        run_id=run_id,
-        ingested_at=started,
-        seen_sources=seen_sources,
-        seen_content=seen_content,
-    )
-    store_raw(wh.root, result.raw_units)
-    result.raw_units = []
-    rejected = [
-        quarantine_row(r, run_id, started)
-        for r in harvest.rejected
-        if r.source_sha256 not in seen_sources
-    ]
-    result.inputs_skipped += harvest.skipped_known + len(harvest.rejected) - len(rejected)
-    if rejected:
-        result.tables["quarantine"] = pa.concat_tables(
-            [result.tables["quarantine"], to_arrow("quarantine", rejected)]
-        )
-    return result
-
-
 feed_task = task(name="fetch-feeds", cache_policy=NO_CACHE, retries=0)(process_feeds)
 process_paths_task = task(name="process-batch", cache_policy=NO_CACHE)(process_paths)
-validate_task = task(name="validate", cache_policy=NO_CACHE)(validate_tables)
 commit_task = task(name="commit", cache_policy=NO_CACHE)(commit_run)
-
-
-def _chunks(items: list[Path], size: int) -> list[list[Path]]:
-    return [items[i : i + size] for i in range(0, len(items), max(1, size))]
 
 
 def run_row_for(
@@ -216,36 +196,60 @@ def run_row_for(
     }
 
 
+def staging_folder(wh: Warehouse, run_id: str) -> Path:
+    """Where a run stages its batches: under the warehouse, or a temp folder for object stores."""
+    root = (
+        Path(wh.root) / "_staging"
+        if "://" not in wh.root
+        else Path(tempfile.gettempdir()) / "alliance-staging"
+    )
+    if root.is_dir():  # we hold the writer lock: any other staging folder is a crashed run's
+        for stale in root.iterdir():
+            shutil.rmtree(stale, ignore_errors=True)
+    folder = root / run_id
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def collect(futures: list, wh: Warehouse, run_row: dict[str, Any], logger) -> list[StagedBatch]:
+    """Results of the batch tasks; a batch-level validation failure records a failed run and stops."""
+    try:
+        return [f.result() for f in futures]
+    except ValidationFailure as exc:
+        run_row["finished_at"] = dt.datetime.now(dt.UTC)
+        wh.commit({"runs": to_arrow("runs", [run_row])})
+        logger.error("run %s stopped before writing: %s", run_row["run_id"], exc)
+        raise
+
+
 def finish_run(
     wh: Warehouse,
-    tables: dict[str, pa.Table],
+    staged: StagedRun,
     run_row: dict[str, Any],
     reference,
     logger,
     replace_articles: set[str] | None = None,
+    report: bool = True,
 ) -> dict:
-    """Validate, commit one version per table, record the run, publish artifacts; the summary."""
-    run_id = run_row["run_id"]
-    try:
-        outcome = validate_task(tables, reference, run_id)
-    except ValidationFailure as exc:
-        run_row["finished_at"] = dt.datetime.now(dt.UTC)
-        wh.commit({"runs": to_arrow("runs", [run_row])})
-        logger.error("run %s stopped before writing: %s", run_id, exc)
-        raise
-    tables = outcome.tables
-    rows_written = {name: t.num_rows for name, t in tables.items()}
+    """Commit one version per table, record the run, publish artifacts; returns the summary."""
+    rows_written = {name: staged.rows(name) for name in TABLES if name != "runs"}
+    failures = sum(b.validation_failures for b in staged.batches)
     run_row.update(
-        articles_new=tables["articles"].num_rows,
-        quarantined=tables["quarantine"].num_rows,
-        validation_success=outcome.success,
-        validation_failures=len(outcome.failures),
+        articles_new=rows_written["articles"],
+        quarantined=rows_written["quarantine"],
+        validation_success=failures == 0,
+        validation_failures=failures,
         rows_written=runs_json(rows_written),
         status="succeeded",
+        files_seen=run_row["files_seen"] or sum(b.files for b in staged.batches),
+        inputs_skipped=run_row["inputs_skipped"] + sum(b.inputs_skipped for b in staged.batches),
     )
-    versions = commit_task(wh, tables, run_row, replace_articles)
+    t = time.perf_counter()
+    versions = commit_task(wh, staged, run_row, replace_articles)
+    timings = staged.timings()
+    timings["write"] = timings.get("write", 0.0) + time.perf_counter() - t
     summary = {
-        "run_id": run_id,
+        "run_id": run_row["run_id"],
         "flow": run_row["flow"],
         "warehouse": wh.root,
         "inbox": run_row["inbox"],
@@ -253,23 +257,35 @@ def finish_run(
         "articles_new": run_row["articles_new"],
         "inputs_skipped": run_row["inputs_skipped"],
         "quarantined": run_row["quarantined"],
-        "validation_failures": run_row["validation_failures"],
+        "validation_failures": failures,
         "rows_written": rows_written,
         "table_versions": versions,
         "taxonomy_version": reference.taxonomy.version,
         "gazetteer_version": reference.gazetteer.version,
-        "quarantine_reasons": _reason_counts(tables["quarantine"]),
-        "issue_counts": _issue_counts(tables["article_issues"]),
+        "quarantine_reasons": _counts(staged.column("quarantine", "reason")),
+        "issue_counts": _counts(staged.column("article_issues", "issue_code")),
+        "stage_seconds": {k: round(v, 3) for k, v in sorted(timings.items())},
     }
-    summary["report"] = publish_artifacts(wh, summary, tables["articles"])
+    articles = staged.table(
+        "articles", ["article_id", "title", "outlet", "published_at", "issue_codes"], 500
+    )
+    summary["report"] = publish_artifacts(wh, summary, articles, report)
+    staged.cleanup()
     logger.info(
         "run %s: %d articles written, %d skipped, %d quarantined",
-        run_id,
+        run_row["run_id"],
         summary["articles_new"],
         summary["inputs_skipped"],
         summary["quarantined"],
     )
     return summary
+
+
+def _counts(values: list) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for v in values:
+        out[v] = out.get(v, 0) + 1
+    return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 @flow(name="alliance-ingest", task_runner=ThreadPoolTaskRunner(max_workers=2))  # type: ignore[arg-type]
@@ -279,10 +295,15 @@ def ingest_flow(
     batch_size: int | None = None,
     lock_timeout: float | None = None,
     feeds: str | None = None,
+    report: bool | None = None,
 ) -> dict:
     """Ingest new articles from the inbox (and the feeds listed in ``feeds``); returns the summary."""
     settings = Settings.from_env(
-        inbox=inbox, warehouse=warehouse, batch_size=batch_size, lock_timeout=lock_timeout
+        inbox=inbox,
+        warehouse=warehouse,
+        batch_size=batch_size,
+        lock_timeout=lock_timeout,
+        report=report,
     )
     logger = get_run_logger()
     started = dt.datetime.now(dt.UTC)
@@ -298,48 +319,80 @@ def ingest_flow(
 
 
 def _ingest(
-    settings: Settings,
-    wh: Warehouse,
-    run_id: str,
-    started: dt.datetime,
-    logger,
-    feeds: str | None = None,
+    settings: Settings, wh: Warehouse, run_id: str, started: dt.datetime, logger, feeds: str | None
 ) -> dict:
     reference = load_reference()
-    ex = Extractors.build(reference)
     wh.ensure_tables()
-    seen_sources = frozenset(wh.seen_source_hashes())
-    seen_content = frozenset(wh.column_values("articles", "article_id"))
-    paths = discover_inbox(settings.inbox)
-    logger.info("run %s: %d files in %s", run_id, len(paths), settings.inbox)
+    staging = staging_folder(wh, run_id)
+    seen_path = _save_set(
+        wh.seen_source_hashes() | wh.column_values("articles", "article_id"),
+        staging / "seen.pickle",
+    )
+    found = discover_inbox(settings.inbox)
+    known = wh.input_index()
+    files: list[FileStat] = []
+    unchanged = 0
+    for path in found:
+        try:
+            st = path.lstat()
+        except OSError:
+            files.append((str(path), -1, -1))
+            continue
+        key = str(path.resolve() if not path.is_symlink() else path.absolute())
+        if known.get(key) == (st.st_size, st.st_mtime_ns):
+            unchanged += 1
+            continue
+        files.append((key if not path.is_symlink() else str(path), st.st_size, st.st_mtime_ns))
+    logger.info(
+        "run %s: %d files in %s, %d unchanged since they were read",
+        run_id,
+        len(found),
+        settings.inbox,
+        unchanged,
+    )
+    batches = [
+        files[i : i + settings.batch_size]
+        for i in range(0, len(files), max(1, settings.batch_size))
+    ]
+    inbox_label = str(Path(settings.inbox).resolve())
+    run_row = run_row_for(
+        run_id, "ingest", started, inbox_label + (f" + feeds {feeds}" if feeds else ""), reference
+    )
+    run_row.update(files_seen=len(found), inputs_skipped=unchanged)
     futures = process_paths_task.map(
-        _chunks(paths, settings.batch_size),
+        batches,
+        list(range(len(batches))),
         inbox=unmapped(settings.inbox),
         warehouse_root=unmapped(wh.root),
         max_bytes=unmapped(settings.max_file_bytes),
-        ex=unmapped(ex),
+        seeds_dir=unmapped(str(SEEDS_DIR)),
         run_id=unmapped(run_id),
         ingested_at=unmapped(started),
-        seen_sources=unmapped(seen_sources),
-        seen_content=unmapped(seen_content),
+        seen_path=unmapped(seen_path),
+        staging=unmapped(str(staging)),
     )
-    results = [f.result() for f in futures]
-    inbox_label = str(Path(settings.inbox).resolve())
+    staged_batches = collect(futures, wh, run_row, logger)
     if feeds:
-        results.append(
-            feed_task(feeds, wh, ex, run_id, started, seen_sources, seen_content, logger)
+        staged_batches.append(
+            feed_task(
+                feeds,
+                wh,
+                str(SEEDS_DIR),
+                run_id,
+                started,
+                seen_path,
+                str(staging),
+                len(batches),
+                logger,
+            )
         )
-        inbox_label += f" + feeds {feeds}"
-    tables = merge_batches(results, run_id, started)
-    run_row = run_row_for(run_id, "ingest", started, inbox_label, reference)
-    run_row.update(
-        files_seen=sum(r.files for r in results),
-        inputs_skipped=sum(r.inputs_skipped for r in results),
-    )
-    return finish_run(wh, tables, run_row, reference, logger)
+    staged = StagedRun(str(staging), staged_batches, run_id, started)
+    return finish_run(wh, staged, run_row, reference, logger, report=settings.report)
 
 
-def publish_artifacts(wh: Warehouse, summary: dict, articles: pa.Table) -> str | None:
+def publish_artifacts(
+    wh: Warehouse, summary: dict, articles: pa.Table, report: bool = True
+) -> str | None:
     """Prefect UI artifacts: run summary, the new articles with their codes, link to the report."""
     from prefect.artifacts import (
         create_link_artifact,
@@ -397,32 +450,16 @@ def publish_artifacts(wh: Warehouse, summary: dict, articles: pa.Table) -> str |
         key="alliance-run-articles",
         description="New articles and their issue codes",
     )
-    if "://" in wh.root:
+    if "://" in wh.root or not report:
         return None
     from flows.report import render_report
 
-    report = Path(wh.root) / "_report" / "report.html"
-    render_report(wh, report)
+    page = Path(wh.root) / "_report" / "report.html"
+    render_report(wh, page)
     create_link_artifact(
-        link=report.as_uri(),
+        link=page.as_uri(),
         link_text="alliance report (HTML)",
         key="alliance-report",
         description="Issue salience, top actors, network and validation summary",
     )
-    return str(report)
-
-
-def _reason_counts(quarantine: pa.Table) -> dict[str, int]:
-    if quarantine.num_rows == 0:
-        return {}
-    counts = pc.value_counts(quarantine["reason"]).to_pylist()
-    return {c["values"]: c["counts"] for c in counts}
-
-
-def _issue_counts(article_issues: pa.Table) -> dict[str, int]:
-    if article_issues.num_rows == 0:
-        return {}
-    counts = pc.value_counts(article_issues["issue_code"]).to_pylist()
-    return dict(
-        sorted(((c["values"], c["counts"]) for c in counts), key=lambda kv: (-kv[1], kv[0]))
-    )
+    return str(page)

@@ -1,10 +1,15 @@
 """Typed run settings in one place: defaults, overridable by ALLIANCE_* variables and CLI flags."""
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() not in {"0", "false", "no", "off", ""}
 
 
 @dataclass(frozen=True)
@@ -15,12 +20,14 @@ class Settings:
     """Folder of input files (.txt, .html/.htm, .json, .jsonl)."""
     warehouse: str = "warehouse"
     """Root of the Delta tables: a local folder or an object-store URI."""
-    batch_size: int = 200
+    batch_size: int = 1000
     """Articles per Prefect task; tasks run over batches, never one per article."""
     max_file_bytes: int = 20 * 1024 * 1024
     """Inputs larger than this are quarantined unread."""
     lock_timeout: float = 600.0
     """Seconds a run waits for another run's writer lock on the same warehouse."""
+    report: bool = True
+    """Render <warehouse>/_report/report.html after each run (reads whole tables: off for big backfills)."""
 
     @classmethod
     def from_env(cls, **overrides: object) -> "Settings":
@@ -29,7 +36,15 @@ class Settings:
         for f in fields(cls):
             env = os.environ.get(f"ALLIANCE_{f.name.upper()}")
             if env is not None:
-                kind = {int: int, "int": int, float: float, "float": float}.get(f.type, str)
+                kinds: dict[object, Callable[[str], object]] = {
+                    int: int,
+                    "int": int,
+                    float: float,
+                    "float": float,
+                    bool: _flag,
+                    "bool": _flag,
+                }
+                kind = kinds.get(f.type, str)
                 values[f.name] = kind(env)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -4,7 +4,7 @@ import json
 import os
 import signal
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +28,7 @@ COMMIT_ORDER = (
     "actor_issue_links",
     "articles",
     "quarantine",
+    "inputs",
     "runs",
 )
 RETRIES = 5
@@ -109,46 +110,62 @@ class Warehouse:
         )
 
     def commit(
-        self, tables: Mapping[str, pa.Table], replace_articles: Iterable[str] = ()
+        self,
+        tables: Mapping[str, "pa.Table | Source"],
+        replace_articles: Iterable[str] = (),
     ) -> dict[str, int]:
-        """Write each non-empty table in one commit; article rows for ``replace_articles`` are replaced."""
+        """Write each non-empty table in one commit; article rows for ``replace_articles`` are replaced.
+
+        A table is given as an Arrow table or as a Source (a reader factory and its row
+        count), which is streamed: the rows are never all in memory.
+        """
         replace = sorted(set(replace_articles))
         versions: dict[str, int] = {}
         for name in COMMIT_ORDER:
             data = tables.get(name)
-            if data is None or (data.num_rows == 0 and not (replace and name in ARTICLE_TABLES)):
+            if data is None:
                 continue
-            if not data.schema.equals(TABLES[name].schema):
-                raise WarehouseError("schema_drift", f"{name}: rows do not match the table schema")
-            versions[name] = self._write(name, data, replace if name in ARTICLE_TABLES else [])
+            source = data if isinstance(data, Source) else Source.of(data)
+            if source.rows == 0 and not (replace and name in ARTICLE_TABLES):
+                continue
+            versions[name] = self._write(name, source, replace if name in ARTICLE_TABLES else [])
             _fault_point(name)
         return versions
 
-    def _write(self, name: str, data: pa.Table, replace: list[str]) -> int:
+    def _write(self, name: str, source: "Source", replace: list[str]) -> int:
         uri = self.uri(name)
         opts = dict(self.storage_options) or None
+        schema = TABLES[name].schema
+        make = source.open
         if name == "quarantine":
-            existing = self.column_values(name, "quarantine_id")
-            data = data.filter(
-                pc.invert(pc.is_in(data["quarantine_id"], pa.array(sorted(existing), pa.string())))
-            )
-            if data.num_rows == 0:
-                dt = self.table(name)
-                return dt.version() if dt else -1
+            existing = pa.array(sorted(self.column_values(name, "quarantine_id")), pa.string())
+
+            def make() -> pa.RecordBatchReader:
+                def fresh() -> Iterator[pa.RecordBatch]:
+                    for batch in source.open():
+                        yield batch.filter(
+                            pc.invert(pc.is_in(batch.column("quarantine_id"), existing))
+                        )
+
+                return pa.RecordBatchReader.from_batches(schema, fresh())
+
         delay = 0.2
         for attempt in range(RETRIES):
+            reader = make()
+            if not reader.schema.equals(schema):
+                raise WarehouseError("schema_drift", f"{name}: rows do not match the table schema")
             try:
                 if replace:
                     ids = ", ".join("'" + i.replace("'", "''") + "'" for i in replace)
                     write_deltalake(
                         uri,
-                        data,
+                        reader,
                         mode="overwrite",
                         predicate=f"article_id IN ({ids})",
                         storage_options=opts,
                     )
                 else:
-                    write_deltalake(uri, data, mode="append", storage_options=opts)
+                    write_deltalake(uri, reader, mode="append", storage_options=opts)
                 dt = self.table(name)
                 assert dt is not None
                 return dt.version()
@@ -159,6 +176,42 @@ class Warehouse:
                 delay *= 2
         raise WarehouseError("commit_failed", f"{uri}: gave up after {RETRIES} attempts")
 
+    def input_index(self) -> dict[str, tuple[int, int]]:
+        """Path -> (size, mtime_ns) of every inbox file already read."""
+        dt = self.table("inputs")
+        if dt is None:
+            return {}
+        t = dt.to_pyarrow_dataset().to_table(columns=["path", "size", "mtime_ns"])
+        return dict(
+            zip(
+                t["path"].to_pylist(),
+                zip(t["size"].to_pylist(), t["mtime_ns"].to_pylist(), strict=True),
+                strict=True,
+            )
+        )
+
+    def may_have_orphans(self) -> bool:
+        """Whether an article table changed after the last recorded run (an interrupted run)."""
+        runs = self.table("runs")
+        if runs is None:
+            return True
+        rows = (
+            ds.dataset(runs.file_uris(), format="parquet", schema=TABLES["runs"].schema)
+            .to_table(columns=["finished_at", "table_versions", "status"])
+            .to_pylist()
+        )
+        if not rows:
+            tables = [self.table(n) for n in ARTICLE_TABLES]
+            return any(t is not None and t.version() > 0 for t in tables)
+        recorded: dict[str, int] = {}
+        for row in sorted(rows, key=lambda r: r["finished_at"]):
+            recorded.update(json.loads(row["table_versions"]))
+        for name in ARTICLE_TABLES:
+            dt = self.table(name)
+            if dt is not None and dt.version() > recorded.get(name, 0):
+                return True
+        return False
+
     def orphan_article_ids(self, candidates: Iterable[str]) -> set[str]:
         """Of ``candidates``, ids that already have rows in some article table (from an interrupted run)."""
         wanted = set(candidates)
@@ -168,6 +221,19 @@ class Warehouse:
         for name in ARTICLE_TABLES:
             found |= self.column_values(name, "article_id") & wanted
         return found
+
+
+@dataclass(frozen=True)
+class Source:
+    """Rows to commit: a factory of fresh readers (commits may be retried) and the row count."""
+
+    open: Callable[[], pa.RecordBatchReader]
+    rows: int
+
+    @classmethod
+    def of(cls, table: pa.Table) -> "Source":
+        """A source over an in-memory table."""
+        return cls(table.to_reader, table.num_rows)
 
 
 def _fault_point(table: str) -> None:

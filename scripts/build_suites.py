@@ -110,6 +110,10 @@ SPECIFIC = {
         e("expect_column_value_lengths_to_be_between", column="matched_text", min_value=1),
     ],
     "actor_issue_links": [],
+    "inputs": [
+        e("expect_column_values_to_be_between", column="size", min_value=0),
+        e("expect_column_values_to_match_regex", column="sha256", regex="^[0-9a-f]{64}$"),
+    ],
     "quarantine": [
         e("expect_column_values_to_be_in_set", column="stage", value_set=list(QUARANTINE_STAGES)),
         e("expect_column_value_lengths_to_be_between", column="detail", min_value=1),

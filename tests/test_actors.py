@@ -148,3 +148,16 @@ def test_photo_credits_give_people(extractors):
     found = actors("Troops march in Seoul. (Yonhap photo by Hong Gil-dong)", extractors)
     (m,) = [m for m in found if m.actor_type == "person"]
     assert (m.actor_name, m.resolution, m.in_gazetteer) == ("Hong Gil-dong", "photo_credit", False)
+
+
+def test_surface_lookup_finds_what_the_alternation_regex_finds(extractors):
+    from tests.test_issues import _dev_texts
+    from transforms.triggers import WordIndex
+
+    matcher = extractors.actors
+    for text in [
+        *_dev_texts(),
+        "U.S.-led USFK, the U.S. and US-Korea ties; Korean_x Korea's the ROK.",
+    ]:
+        fast = [(s, e) for s, e, _ in matcher._surface_matches(text, WordIndex(text))]
+        assert fast == [m.span() for m in matcher.pattern.finditer(text)], text[:60]

@@ -3,7 +3,7 @@
 import bisect
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from transforms.reference import Gazetteer, Person
@@ -261,6 +261,13 @@ class ActorMatcher:
             for surface in s.bodies:
                 self._add(surface, "state", s.iso3, R_BODY, 1)
         self.pattern = _boundary_regex(tuple(self.surfaces))
+        self.by_first: dict[str, list[str]] = {}
+        for surface in self.surfaces:
+            first = re.match(r"\w+", surface)
+            if first:
+                self.by_first.setdefault(first.group(), []).append(surface)
+        for options in self.by_first.values():
+            options.sort(key=lambda x: (-len(x), x))
         self.by_surname: dict[str, list[Person]] = {}
         for p in gazetteer.people.values():
             self.by_surname.setdefault(p.surname, []).append(p)
@@ -291,6 +298,25 @@ class ActorMatcher:
         ]
         self.triggers = {p: pattern_triggers(p) for p in compiled}
         self._sitting: dict[int | None, dict[str, str]] = {}
+
+    def _surface_matches(self, text: str, words: WordIndex) -> Iterator[tuple[int, int, str]]:
+        """Gazetteer surfaces in ``text``, leftmost-longest and non-overlapping (as the alternation
+        regex would find them), via a dict from each surface's first word: no regex per word."""
+        last_end = 0
+        for start, end in words.tokens:
+            if start < last_end:
+                continue
+            options = self.by_first.get(text[start:end])
+            if not options or (start and (text[start - 1].isalnum() or text[start - 1] in "._")):
+                continue
+            for surface in options:  # longest first
+                stop = start + len(surface)
+                if text.startswith(surface, start) and not (
+                    stop < len(text) and _is_word_char(text[stop])
+                ):
+                    yield start, stop, surface
+                    last_end = stop
+                    break
 
     def _add(self, surface: str, kind: str, actor_id: str, resolution: str, priority: int) -> None:
         surface = surface.strip()
@@ -332,17 +358,17 @@ class ActorMatcher:
         cands: list[_Candidate] = []
         traps = [(m.start(), m.end()) for _, t in gaz.traps for m in words.finditer(t, trig.get(t))]
 
-        for m in words.finditer(self.pattern, trig.get(self.pattern)):
-            for kind, actor_id, resolution, priority in self.surfaces[m.group()]:
-                if kind == "state" and _inside(traps, m.start(), m.end()):
+        for m_start, m_end, surface in self._surface_matches(text, words):
+            for kind, actor_id, resolution, priority in self.surfaces[surface]:
+                if kind == "state" and _inside(traps, m_start, m_end):
                     continue
                 if (
                     kind == "state"
                     and actor_id in self.ambiguous
-                    and _next_to_name(text, m.start(), m.end())
+                    and _next_to_name(text, m_start, m_end)
                 ):
                     continue
-                cands.append(_Candidate(m.start(), m.end(), priority, actor_id, kind, resolution))
+                cands.append(_Candidate(m_start, m_end, priority, actor_id, kind, resolution))
 
         # Unknown people from title + name, apposition and byline patterns.
         for regex, resolution in (
@@ -379,12 +405,19 @@ class ActorMatcher:
                 named_order.append((c.start, _surname_of(self, c), c.actor_id))
         extra: list[_Candidate] = []
 
+        named_order.sort()
+        named_starts = [start for start, _, _ in named_order]
+        named_cache: dict[int, dict[str, str]] = {}
+
         def named_before(pos: int) -> dict[str, str]:
-            found: dict[str, set[str]] = {}
-            for start, surname, actor_id in named_order:
-                if start < pos:
+            """Surname -> the one person of that surname named before ``pos`` (ambiguous ones left out)."""
+            k = bisect.bisect_left(named_starts, pos)
+            if k not in named_cache:
+                found: dict[str, set[str]] = {}
+                for _, surname, actor_id in named_order[:k]:
                     found.setdefault(surname, set()).add(actor_id)
-            return {s: next(iter(ids)) for s, ids in found.items() if len(ids) == 1}
+                named_cache[k] = {s: next(iter(ids)) for s, ids in found.items() if len(ids) == 1}
+            return named_cache[k]
 
         for m in words.finditer(self.leader_context, trig.get(self.leader_context)):
             for group in ("a", "b"):
@@ -606,24 +639,28 @@ def _next_to_name(text: str, start: int, end: int) -> bool:
 def _select(cands: Sequence[_Candidate], allow_same_span: bool = False) -> list[_Candidate]:
     """Non-overlapping candidates: longer spans first, then higher priority."""
     ordered = sorted(cands, key=lambda c: (-(c.end - c.start), -c.priority, c.start))
-    taken: list[tuple[int, int]] = []
+    marks = bytearray(max((c.end for c in cands), default=0) + 1)  # 1 where a span is taken
+    spans: set[tuple[int, int]] = set()
     out: list[_Candidate] = []
     seen: set[tuple[int, int, str]] = set()
     for c in ordered:
         key = (c.start, c.end, c.actor_id)
         if key in seen:
             continue
-        overlaps = [(s, e) for s, e in taken if s < c.end and c.start < e]
-        if overlaps and not (
-            allow_same_span
-            and all((s, e) == (c.start, c.end) for s, e in overlaps)
-            and c.resolution == R_KOREAS
+        if marks.find(1, c.start, c.end) != -1 and not (
+            # taken spans never overlap, so the only overlap allowed is the identical span
+            allow_same_span and c.resolution == R_KOREAS and (c.start, c.end) in spans
         ):
             continue
-        taken.append((c.start, c.end))
+        marks[c.start : c.end] = b"\x01" * (c.end - c.start)
+        spans.add((c.start, c.end))
         seen.add(key)
         out.append(c)
     return sorted(out, key=lambda c: (c.start, c.actor_id))
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
 
 
 def sentence_of(starts: Sequence[int], pos: int) -> int:

@@ -117,7 +117,7 @@ def extract_html(html: str, uri: str) -> tuple[str, dict[str, Any]]:
 
     try:
         doc = trafilatura.bare_extraction(
-            html, with_metadata=True, include_comments=False, include_tables=False
+            html, with_metadata=True, include_comments=False, include_tables=False, fast=True
         )
     except Exception as exc:  # trafilatura/lxml raise many types on hostile markup
         raise IngestError("html_unparseable", f"{uri}: {type(exc).__name__}: {exc}") from exc

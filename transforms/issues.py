@@ -86,10 +86,13 @@ def find_issue_mentions(
 
 def _drop_nested(mentions: list[IssueMention]) -> list[IssueMention]:
     """Within one code, a hit inside a longer hit is the same evidence: keep the longer."""
+    # Sorted by (start, -end): a hit is nested iff an earlier hit of its code ends at or after it.
     out: list[IssueMention] = []
+    reach: dict[str, int] = {}
     for m in mentions:
-        if any(o.issue_code == m.issue_code and o.start <= m.start and m.end <= o.end for o in out):
+        if reach.get(m.issue_code, -1) >= m.end:
             continue
+        reach[m.issue_code] = max(reach.get(m.issue_code, -1), m.end)
         out.append(m)
     return out
 

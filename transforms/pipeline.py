@@ -2,6 +2,7 @@
 
 import datetime as dt
 import hashlib
+import time
 from collections.abc import Iterable, Iterator, Set
 from dataclasses import dataclass, field
 
@@ -53,6 +54,7 @@ class BatchResult:
     files: int = 0
     article_ids: list[str] = field(default_factory=list)
     raw_units: list[tuple[str, str, bytes]] = field(default_factory=list)  # (sha256, suffix, bytes)
+    timings: dict[str, float] = field(default_factory=dict)  # stage -> seconds
 
 
 def quarantine_id(source_uri: str, stage: str, reason: str, detail: str) -> str:
@@ -82,9 +84,15 @@ def process_article(
     *,
     run_id: str,
     ingested_at: dt.datetime,
+    timings: dict[str, float] | None = None,
 ) -> dict[str, list[dict]]:
-    """Normalize and extract one raw article into rows per table; raises NormalizeError."""
+    """Normalize and extract one raw article into rows per table; raises NormalizeError.
+
+    ``timings`` (stage -> seconds) is increased by the time spent normalizing and extracting.
+    """
     ref = ex.reference
+    clock = timings if timings is not None else {}
+    t0 = time.perf_counter()
     norm = normalize_text(raw.text, ref.boilerplate, ref.outlets, raw.meta)
     text = norm.text
     if not text.strip():
@@ -101,6 +109,8 @@ def process_article(
     content_sha = sha256_hex(text.encode("utf-8"))
     article_id = content_sha[:16]
     sentences = split_sentences(text)
+    t1 = time.perf_counter()
+    clock["normalize"] = clock.get("normalize", 0.0) + t1 - t0
     year = norm.published_at.year if norm.published_at else None
     tax = ref.taxonomy
     words = WordIndex(text)  # shared by actor and issue matching
@@ -115,6 +125,7 @@ def process_article(
     issues = decide_article_issues(mentions, len(sentences), tax, relevant)
     assigned = {i.issue_code for i in issues}
     mentions = [m for m in mentions if m.issue_code in assigned]
+    clock["extract"] = clock.get("extract", 0.0) + time.perf_counter() - t1
     common = {"article_id": article_id, "run_id": run_id}
     tv, gv = ex.taxonomy_version, ex.gazetteer_version
     rows: dict[str, list[dict]] = {
@@ -244,11 +255,16 @@ def process_batch(
     """Decode, normalize and extract a batch; every input ends in a table row, quarantine, or skipped."""
     files = 0
 
+    decode_seconds = 0.0
+
     def units() -> Iterator[RawArticle | Rejection]:
-        nonlocal files
+        nonlocal files, decode_seconds
         for item in inputs:
             files += 1
-            yield from decode_input(item)
+            t = time.perf_counter()
+            decoded = list(decode_input(item))
+            decode_seconds += time.perf_counter() - t
+            yield from decoded
 
     result = process_units(
         units(),
@@ -259,6 +275,7 @@ def process_batch(
         seen_content=seen_content,
     )
     result.files = files
+    result.timings["ingest"] = result.timings.get("ingest", 0.0) + decode_seconds
     return result
 
 
@@ -276,6 +293,7 @@ def process_units(
     skipped = 0
     batch_content: set[str] = set()
     raw_units: list[tuple[str, str, bytes]] = []
+    timings: dict[str, float] = {}
     for unit in units:
         if unit.source_sha256 in seen_sources:
             skipped += 1
@@ -285,7 +303,9 @@ def process_units(
             continue
         raw_units.append((unit.source_sha256, unit.suffix, unit.raw))
         try:
-            article_rows = process_article(unit, ex, run_id=run_id, ingested_at=ingested_at)
+            article_rows = process_article(
+                unit, ex, run_id=run_id, ingested_at=ingested_at, timings=timings
+            )
         except NormalizeError as exc:
             rej = Rejection(unit.source_uri, unit.source_sha256, exc.stage, exc.reason, exc.detail)
             rows["quarantine"].append(quarantine_row(rej, run_id, ingested_at))
@@ -305,5 +325,9 @@ def process_units(
         batch_content.add(article_id)
         for name, table_rows in article_rows.items():
             rows[name].extend(table_rows)
+    t = time.perf_counter()
     tables = {name: to_arrow(name, r) for name, r in rows.items()}
-    return BatchResult(tables, skipped, 0, sorted(batch_content), raw_units)
+    timings["extract"] = (
+        timings.get("extract", 0.0) + time.perf_counter() - t
+    )  # building the tables
+    return BatchResult(tables, skipped, 0, sorted(batch_content), raw_units, timings)

@@ -389,6 +389,30 @@ TABLES: dict[str, Table] = {
             ),
         ),
         Table(
+            "inputs",
+            "Inbox files already read, so unchanged files are skipped without reading them again.",
+            ("path", "size", "mtime_ns"),
+            (
+                _c(
+                    "path",
+                    S,
+                    False,
+                    "Absolute path of the file in the inbox",
+                    "/data/inbox/a.jsonl",
+                ),
+                _c("size", I64, False, "Size in bytes when it was read", "5120"),
+                _c(
+                    "mtime_ns",
+                    I64,
+                    False,
+                    "Modification time (ns since the epoch) when it was read",
+                    "1763800000000000000",
+                ),
+                _c("sha256", S, False, "SHA-256 of the file's bytes", "9c1e…"),
+                _RUN,
+            ),
+        ),
+        Table(
             "runs",
             "One row per run: counts, table versions, reference versions and the validation outcome.",
             ("run_id",),
@@ -459,4 +483,6 @@ def to_arrow(name: str, rows: list[dict]) -> pa.Table:
     schema = TABLES[name].schema
     if not rows:
         return schema.empty_table()
-    return pa.Table.from_pylist(rows, schema=schema)
+    # Column lists are several times faster for Arrow than a list of row dicts.
+    columns = {f.name: [r.get(f.name) for r in rows] for f in schema}
+    return pa.Table.from_pydict(columns, schema=schema)

@@ -102,8 +102,10 @@ class WordIndex:
         self.lower = lower
         by3: dict[str, list[int]] = {}
         by1: dict[str, list[int]] = {}
+        self.tokens: list[tuple[int, int]] = []  # (start, end) of every word, in order
         for m in WORD.finditer(lower):
             start = m.start()
+            self.tokens.append((start, m.end()))
             by1.setdefault(lower[start], []).append(start)
             if m.end() - start >= KEY_LEN:
                 by3.setdefault(lower[start : start + KEY_LEN], []).append(start)

@@ -1,0 +1,31 @@
+"""A small-N smoke run of the benchmark harness, so it cannot rot (numbers are not asserted)."""
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def test_bench_harness_smoke(tmp_path):
+    from bench.corpus import generate
+    from bench.run_bench import run_size
+
+    counts = generate(tmp_path / "c", 30)
+    assert counts == {"txt": 18, "html": 6, "jsonl": 6}
+    result = run_size(40, tmp_path)
+    assert result["articles_written"] == 40
+    assert result["incremental_new_articles"] == 1
+    for key in (
+        "io_floor_seconds",
+        "full_run_seconds",
+        "incremental_ratio",
+        "peak_rss_mib",
+        "articles_per_second",
+    ):
+        assert result[key] > 0, key
+    assert set(result["stage_cpu_seconds"]) >= {
+        "ingest",
+        "normalize",
+        "extract",
+        "validate",
+        "write",
+    }
