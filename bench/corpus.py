@@ -5,6 +5,7 @@ taxonomy's vocabulary and the gazetteer's names, mixed with unrelated filler, so
 extractors do realistic work. Lengths run from about 1 to 10 KB.
 """
 
+import calendar
 import json
 import random
 from pathlib import Path
@@ -76,20 +77,7 @@ CLUTTER = [
     "No comments:",
     "Post a Comment",
 ]
-MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
+MONTHS = list(calendar.month_name)[1:]
 
 
 def article(i: int, rng: random.Random) -> tuple[str, str, str]:

@@ -260,7 +260,6 @@ class ActorMatcher:
                 self._add(surface, "state", s.iso3, R_CAPITAL, 1)
             for surface in s.bodies:
                 self._add(surface, "state", s.iso3, R_BODY, 1)
-        self.pattern = _boundary_regex(tuple(self.surfaces))
         self.by_first: dict[str, list[str]] = {}
         for surface in self.surfaces:
             first = re.match(r"\w+", surface)
@@ -287,7 +286,6 @@ class ActorMatcher:
         self.ambiguous = {s.iso3 for s in gazetteer.states.values() if s.ambiguous}
         # Where each pattern can start (see transforms.triggers): tried only at those words.
         compiled = [
-            self.pattern,
             self.leader_context,
             self.title_surname,
             TITLE_NAME,
@@ -298,6 +296,12 @@ class ActorMatcher:
         ]
         self.triggers = {p: pattern_triggers(p) for p in compiled}
         self._sitting: dict[int | None, dict[str, str]] = {}
+
+    @functools.cached_property
+    def pattern(self) -> re.Pattern[str]:
+        """The surfaces as one alternation regex: the reference `_surface_matches` must agree
+        with (tests compare them); built only on demand, never on the hot path."""
+        return _boundary_regex(tuple(self.surfaces))
 
     def _surface_matches(self, text: str, words: WordIndex) -> Iterator[tuple[int, int, str]]:
         """Gazetteer surfaces in ``text``, leftmost-longest and non-overlapping (as the alternation

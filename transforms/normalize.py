@@ -237,7 +237,7 @@ def _is_headline(line: str) -> bool:
         1 <= len(words) <= 25
         and not _SENTENCE_END.search(line)
         and not line.startswith(("By ", "- "))
-        and line[:1].isupper() | line[:1].isdigit() | (line[:1] == '"')
+        and (line[:1].isupper() or line[:1].isdigit() or line[:1] == '"')
     )
 
 

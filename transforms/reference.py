@@ -205,11 +205,6 @@ def term_body(term: str) -> str:
     return r"[\s-]+".join(_inflect(w) for w in words)
 
 
-def term_regex(term: str) -> str:
-    """Regex for one taxonomy term, bounded so it never matches inside a word."""
-    return rf"(?<![\w-])(?:{term_body(term)})(?![\w-])"
-
-
 def _contexts(
     names: Iterable[str], contexts: Mapping[str, re.Pattern[str]], where: str
 ) -> tuple[re.Pattern[str], ...]:
