@@ -265,6 +265,7 @@ def finish_run(
         "quarantine_reasons": _counts(staged.column("quarantine", "reason")),
         "issue_counts": _counts(staged.column("article_issues", "issue_code")),
         "stage_seconds": {k: round(v, 3) for k, v in sorted(timings.items())},
+        "flow_seconds": round((dt.datetime.now(dt.UTC) - staged.when).total_seconds(), 3),
     }
     articles = staged.table(
         "articles", ["article_id", "title", "outlet", "published_at", "issue_codes"], 500
