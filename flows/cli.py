@@ -1,11 +1,15 @@
 """The `alliance` command line."""
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+
+from flows.settings import Settings
 
 # Prefect reads these at import: quiet, offline-safe defaults for the temporary server.
 PREFECT_DEFAULTS = {
@@ -82,8 +86,6 @@ def _finish(command: str, call, args: argparse.Namespace, headline=None) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the ingest flow once."""
-    from flows.settings import Settings
-
     inbox = Settings.from_env(inbox=args.inbox).inbox
     if not Path(inbox).is_dir():  # fail before starting Prefect, with no traceback
         print(f"alliance run: inbox {inbox} does not exist or is not a folder", file=sys.stderr)
@@ -103,18 +105,39 @@ def cmd_run(args: argparse.Namespace) -> int:
     batch_size = Settings.from_env(batch_size=args.batch_size).batch_size
     runner = _task_runner(args, len(discover_inbox(inbox)), batch_size)
     flow_ = ingest_flow.with_options(task_runner=runner) if runner else ingest_flow
-    return _finish(
-        "run",
-        lambda: flow_(
-            inbox=args.inbox,
-            warehouse=args.warehouse,
-            batch_size=args.batch_size,
-            lock_timeout=args.lock_timeout,
-            feeds=args.feeds,
-            report=False if args.no_report else None,
-        ),
-        args,
-    )
+    with _one_api_server(runner is not None):
+        return _finish(
+            "run",
+            lambda: flow_(
+                inbox=args.inbox,
+                warehouse=args.warehouse,
+                batch_size=args.batch_size,
+                lock_timeout=args.lock_timeout,
+                feeds=args.feeds,
+                report=False if args.no_report else None,
+            ),
+            args,
+        )
+
+
+@contextlib.contextmanager
+def _one_api_server(worker_processes: bool) -> Iterator[None]:
+    """With no PREFECT_API_URL, every worker process would start its own temporary Prefect
+    server (~200 MB and seconds of start-up each): start one here and hand its URL to all."""
+    if not worker_processes or os.environ.get("PREFECT_API_URL"):
+        yield
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    server = SubprocessASGIServer()
+    server.start()  # stopped by Prefect at exit
+    os.environ["PREFECT_API_URL"] = server.api_url  # inherited by spawned workers
+    try:
+        with temporary_settings({PREFECT_API_URL: server.api_url}):
+            yield
+    finally:
+        os.environ.pop("PREFECT_API_URL", None)
 
 
 def _date(value: str) -> dt.date:
@@ -213,7 +236,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 2
     _prefect_env()
     from flows.ingest_flow import ingest_flow
-    from flows.settings import Settings
 
     settings = Settings.from_env(inbox=args.inbox, warehouse=args.warehouse)
     parameters = {
@@ -232,7 +254,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _warehouse(args: argparse.Namespace):
-    from flows.settings import Settings
     from flows.warehouse import Warehouse
 
     return Warehouse(Settings.from_env(warehouse=args.warehouse).warehouse)
@@ -369,7 +390,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--inbox", help="folder of input files (default: the bundled sample, seeds/articles)"
     )
-    run.add_argument("--batch-size", type=int, help="files per task (default: 200)")
+    run.add_argument(
+        "--batch-size", type=int, help=f"files per task (default: {Settings.batch_size})"
+    )
     run.add_argument("--json", action="store_true", help="print the run summary as JSON")
     run.add_argument(
         "--lock-timeout",
@@ -448,7 +471,9 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument(
         "--reextract", action="store_true", help="every stored article, dated or not"
     )
-    backfill.add_argument("--batch-size", type=int, help="articles per task (default: 200)")
+    backfill.add_argument(
+        "--batch-size", type=int, help=f"articles per task (default: {Settings.batch_size})"
+    )
     backfill.add_argument(
         "--lock-timeout", type=float, help="seconds to wait for another run (default: 600)"
     )

@@ -3,7 +3,7 @@
 import bisect
 import functools
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Sequence, Set
 from dataclasses import dataclass
 
 from transforms.reference import Gazetteer, Person
@@ -222,8 +222,39 @@ class _Candidate:
 
 
 @functools.lru_cache(maxsize=4096)
-def _triggers_of(pattern: re.Pattern[str]) -> frozenset[str] | None:
-    return pattern_triggers(pattern)
+@functools.lru_cache(maxsize=4096)
+def _by_first_word(surfaces: tuple[str, ...]) -> dict[str, list[str]]:
+    """Surfaces by their first word, longest first (the order an alternation regex tries)."""
+    by_first: dict[str, list[str]] = {}
+    for surface in surfaces:
+        first = re.match(r"\w+", surface)
+        if first:
+            by_first.setdefault(first.group(), []).append(surface)
+    for options in by_first.values():
+        options.sort(key=lambda x: (-len(x), x))
+    return by_first
+
+
+def _literal_matches(
+    text: str, words: WordIndex, by_first: dict[str, list[str]]
+) -> Iterator[tuple[int, int, str]]:
+    """What ``_boundary_regex`` of the surfaces finds (leftmost, longest, non-overlapping),
+    via a dict lookup of each word: no regex per word."""
+    last_end = 0
+    for start, end in words.tokens:
+        if start < last_end:
+            continue
+        options = by_first.get(text[start:end])
+        if not options or (start and (text[start - 1].isalnum() or text[start - 1] in "._")):
+            continue
+        for surface in options:  # longest first
+            stop = start + len(surface)
+            if text.startswith(surface, start) and not (
+                stop < len(text) and _is_word_char(text[stop])
+            ):
+                yield start, stop, surface
+                last_end = stop
+                break
 
 
 @functools.lru_cache(maxsize=4096)
@@ -260,13 +291,7 @@ class ActorMatcher:
                 self._add(surface, "state", s.iso3, R_CAPITAL, 1)
             for surface in s.bodies:
                 self._add(surface, "state", s.iso3, R_BODY, 1)
-        self.by_first: dict[str, list[str]] = {}
-        for surface in self.surfaces:
-            first = re.match(r"\w+", surface)
-            if first:
-                self.by_first.setdefault(first.group(), []).append(surface)
-        for options in self.by_first.values():
-            options.sort(key=lambda x: (-len(x), x))
+        self.by_first = _by_first_word(tuple(self.surfaces))
         self.by_surname: dict[str, list[Person]] = {}
         for p in gazetteer.people.values():
             self.by_surname.setdefault(p.surname, []).append(p)
@@ -305,22 +330,8 @@ class ActorMatcher:
 
     def _surface_matches(self, text: str, words: WordIndex) -> Iterator[tuple[int, int, str]]:
         """Gazetteer surfaces in ``text``, leftmost-longest and non-overlapping (as the alternation
-        regex would find them), via a dict from each surface's first word: no regex per word."""
-        last_end = 0
-        for start, end in words.tokens:
-            if start < last_end:
-                continue
-            options = self.by_first.get(text[start:end])
-            if not options or (start and (text[start - 1].isalnum() or text[start - 1] in "._")):
-                continue
-            for surface in options:  # longest first
-                stop = start + len(surface)
-                if text.startswith(surface, start) and not (
-                    stop < len(text) and _is_word_char(text[stop])
-                ):
-                    yield start, stop, surface
-                    last_end = stop
-                    break
+        regex would find them)."""
+        return _literal_matches(text, words, self.by_first)
 
     def _add(self, surface: str, kind: str, actor_id: str, resolution: str, priority: int) -> None:
         surface = surface.strip()
@@ -354,13 +365,22 @@ class ActorMatcher:
         sentences: Sequence[tuple[int, int]],
         year: int | None,
         words: WordIndex | None = None,
+        possible: Set[re.Pattern[str]] | None = None,
     ) -> list[ActorMention]:
-        """All actor mentions in ``text``; ``year`` (publication year) helps resolve surnames."""
+        """All actor mentions in ``text``; ``year`` (publication year) helps resolve surnames.
+
+        ``possible`` (from ``transforms.gate``) skips the patterns that cannot match the text.
+        """
         gaz = self.gazetteer
         words = words or WordIndex(text)
         trig = self.triggers
+
+        def find(pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
+            if possible is None or pattern in possible:
+                yield from words.finditer(pattern, trig.get(pattern))
+
         cands: list[_Candidate] = []
-        traps = [(m.start(), m.end()) for _, t in gaz.traps for m in words.finditer(t, trig.get(t))]
+        traps = [(m.start(), m.end()) for _, t in gaz.traps for m in find(t)]
 
         for m_start, m_end, surface in self._surface_matches(text, words):
             for kind, actor_id, resolution, priority in self.surfaces[surface]:
@@ -381,7 +401,7 @@ class ActorMatcher:
             (BYLINE, R_BYLINE),
             (PHOTO_CREDIT, R_PHOTO),
         ):
-            for m in words.finditer(regex, trig.get(regex)):
+            for m in find(regex):
                 name = m.group("name")
                 if any(tok in NAME_STOPWORDS for tok in name.split()) or name in self.surfaces:
                     continue
@@ -423,7 +443,7 @@ class ActorMatcher:
                 named_cache[k] = {s: next(iter(ids)) for s, ids in found.items() if len(ids) == 1}
             return named_cache[k]
 
-        for m in words.finditer(self.leader_context, trig.get(self.leader_context)):
+        for m in find(self.leader_context):
             for group in ("a", "b"):
                 if m.group(group):
                     person = self._leader_for(m.group(group), year, named_before(m.start(group)))
@@ -438,7 +458,7 @@ class ActorMatcher:
                                 R_LEADER,
                             )
                         )
-        for m in words.finditer(self.title_surname, trig.get(self.title_surname)):
+        for m in find(self.title_surname):
             surname = m.group("s")
             named = named_before(m.start("s"))
             person = self.gazetteer.people.get(named[surname]) if surname in named else None
@@ -461,26 +481,21 @@ class ActorMatcher:
         tokens = set(surname_index) | {p.surname for p in gaz.people.values() if p.surname_alone}
         tokens |= set(sitting)
         if tokens:
-            bare = _boundary_regex(tuple(sorted(tokens)))
-            for m in words.finditer(bare, _triggers_of(bare)):
-                surname = m.group()
-                named = named_before(m.start())
+            bare = _by_first_word(tuple(sorted(tokens)))
+            for start, end, surname in _literal_matches(text, words, bare):
+                named = named_before(start)
                 if surname in named:
-                    extra.append(_coref(chosen, m.start(), m.end(), named[surname]))
+                    extra.append(_coref(chosen, start, end, named[surname]))
                     continue
                 if surname in surname_index and surname_index[surname] in named.values():
                     continue
-                if _CAP_AFTER.match(text, m.end()):
+                if _CAP_AFTER.match(text, end):
                     continue  # part of a longer name we do not know
                 solo = [p for p in self.by_surname.get(surname, []) if p.surname_alone]
                 if len(solo) == 1:
-                    extra.append(
-                        _Candidate(m.start(), m.end(), 1, solo[0].person_id, "person", R_SURNAME)
-                    )
+                    extra.append(_Candidate(start, end, 1, solo[0].person_id, "person", R_SURNAME))
                 elif surname in sitting:
-                    extra.append(
-                        _Candidate(m.start(), m.end(), 1, sitting[surname], "person", R_SITTING)
-                    )
+                    extra.append(_Candidate(start, end, 1, sitting[surname], "person", R_SITTING))
 
         # "the North" after North Korea; "the two Koreas".
         prk_first = min((c.start for c in chosen if c.actor_id == "PRK"), default=None)

@@ -59,16 +59,17 @@ _SCRIPTS = (
 def detect_language(text: str, sample_chars: int = 5_000) -> str:
     """Return 'en', an ISO 639-1 code for a non-Latin script, or 'und' when unsure."""
     sample = text[:sample_chars]
-    letters = len(_LETTER.findall(sample))
-    if letters == 0:
-        return "und"
-    for code, pattern in _SCRIPTS:
-        if len(pattern.findall(sample)) / letters > 0.3:
-            return code
-    words = [w.lower() for w in _WORD.findall(sample)]
+    if not sample.isascii():  # only then can another script be present
+        letters = len(_LETTER.findall(sample))
+        if letters == 0:
+            return "und"
+        for code, pattern in _SCRIPTS:
+            if len(pattern.findall(sample)) / letters > 0.3:
+                return code
+    words = _WORD.findall(sample.lower())
     if not words:
         return "und"
-    share = sum(w in _EN_STOPWORDS for w in words) / len(words)
+    share = sum(map(_EN_STOPWORDS.__contains__, words)) / len(words)
     if share >= 0.12 or (len(words) < 25 and share >= 0.05):
         return "en"
     return "und"

@@ -10,6 +10,7 @@ import pyarrow as pa
 
 from transforms.actors import ActorMatcher, ActorMention
 from transforms.errors import NormalizeError
+from transforms.gate import PatternGate
 from transforms.ingest import InputFile, RawArticle, Rejection, decode_input, sha256_hex
 from transforms.issues import decide_article_issues, find_issue_mentions
 from transforms.language import detect_language
@@ -28,11 +29,14 @@ class Extractors:
 
     reference: Reference
     actors: ActorMatcher
+    gate: PatternGate
 
     @classmethod
     def build(cls, reference: Reference) -> "Extractors":
-        """Compile the matchers for ``reference``."""
-        return cls(reference, ActorMatcher(reference.gazetteer))
+        """Compile the matchers for ``reference``, and one prefilter over all their patterns."""
+        actors = ActorMatcher(reference.gazetteer)
+        rules = [r.pattern for c in reference.taxonomy.codes.values() for r in c.rules]
+        return cls(reference, actors, PatternGate(rules + list(actors.triggers)))
 
     @property
     def taxonomy_version(self) -> str:
@@ -114,12 +118,13 @@ def process_article(
     year = norm.published_at.year if norm.published_at else None
     tax = ref.taxonomy
     words = WordIndex(text)  # shared by actor and issue matching
-    actors = ex.actors.extract(text, sentences, year, words)
+    possible = ex.gate.possible(text)  # the patterns worth trying on this text
+    actors = ex.actors.extract(text, sentences, year, words, possible)
     countries: dict[int, set[str]] = {}
     for a in actors:
         if a.country_code:
             countries.setdefault(a.sentence_index, set()).add(a.country_code)
-    mentions = find_issue_mentions(text, sentences, tax, countries, words)
+    mentions = find_issue_mentions(text, sentences, tax, countries, words, possible)
     # About Korea: a Korean place or word, or any Korean actor ("Park Geun-hye", "the ROK").
     relevant = bool(tax.relevance.search(text)) or any(a.country_code in KOREAS for a in actors)
     issues = decide_article_issues(mentions, len(sentences), tax, relevant)

@@ -73,6 +73,7 @@ ABBREVIATIONS = frozenset(
 _CANDIDATE = re.compile(r"[.!?]+[\"')\]]*(?=\s|$)")
 _TOKEN_BEFORE = re.compile(r"([\w.]+)$")
 _INITIAL = re.compile(r"^[A-Z]$")
+_NEXT_CHAR = re.compile(r"\s*(\S)")
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:
@@ -101,8 +102,8 @@ def _split_line(text: str, lo: int, hi: int, spans: list[tuple[int, int]]) -> No
         # A single period after an abbreviation ("U.S.", "Gen.", "Dec.") is not a boundary.
         if m.group().rstrip("\"')]") == "." and _is_abbreviation(text, m.start()):
             continue
-        nxt = text[end:hi].lstrip()
-        if nxt and nxt[0].islower():
+        nxt = _NEXT_CHAR.match(text, end, hi)
+        if nxt and nxt.group(1).islower():
             continue
         _emit(text, start, end, spans)
         start = end

@@ -15,6 +15,7 @@ from re import _constants as C  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 
 KEY_LEN = 3
+MAX_KEYS = 64  # keys one sequence may expand to ([Aa][Bb][Cc] -> 8)
 WORD = re.compile(r"\w+")
 _ZERO_WIDTH_LOOKBEHIND = -1
 
@@ -60,28 +61,38 @@ def _first(items: list, anchored: bool) -> set[str]:
             if low == 0:
                 keys |= _first(rest, anchored)
             return keys
-        if op is C.LITERAL:
+        if op in (C.LITERAL, C.IN):
             if not anchored:
                 raise _Unbounded
-            word = ""
+            # The word's first characters: literals and letter classes ("[Dd]efense" -> "def").
+            words = {""}
             for op2, av2 in items[i:]:
-                if op2 is not C.LITERAL or not chr(av2).isalnum() or len(word) == KEY_LEN:
+                chars = _word_chars(op2, av2)
+                if chars is None or len(next(iter(words))) == KEY_LEN:
                     break
-                word += chr(av2)
-            if not word:
+                if len(words) * len(chars) > MAX_KEYS:
+                    break
+                words = {w + c for w in words for c in chars}
+            if "" in words:
                 raise _Unbounded
-            return {word.lower()}
-        if op is C.IN:
-            if not anchored:
-                raise _Unbounded
-            chars = set()
-            for op2, av2 in av:
-                if op2 is not C.LITERAL or not chr(av2).isalnum():
-                    raise _Unbounded
-                chars.add(chr(av2).lower())
-            return chars
+            return words
         raise _Unbounded
     raise _Unbounded  # the pattern can match an empty start: no keys
+
+
+def _word_chars(op: object, av: object) -> set[str] | None:
+    """Lower-case letters or digits one item can match, or None if it can match anything else."""
+    if op is C.LITERAL:
+        ch = chr(av)  # type: ignore[arg-type]
+        return {ch.lower()} if ch.isalnum() else None
+    if op is C.IN:
+        chars = set()
+        for op2, av2 in av:  # type: ignore[attr-defined]
+            if op2 is not C.LITERAL or not chr(av2).isalnum():
+                return None
+            chars.add(chr(av2).lower())
+        return chars
+    return None
 
 
 def _excludes_word_chars(sub: list) -> bool:
