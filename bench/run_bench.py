@@ -22,17 +22,46 @@ sys.path.insert(0, str(ROOT))
 from bench.corpus import generate  # noqa: E402
 
 MEASURE = """
-import resource, subprocess, sys, time, json
+import os, resource, subprocess, sys, time, json
+
+
+def tree_rss_kib(root):
+    # Resident KiB of root and all its descendants, from /proc (Linux).
+    children, rss = {}, {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{pid}/statm") as fh:
+                rss[int(pid)] = int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(pid))
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo.extend(children.get(pid, []))
+    return total
+
+
 t = time.perf_counter()
-p = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+p = subprocess.Popen(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+tree_peak = 0
+while p.poll() is None:
+    tree_peak = max(tree_peak, tree_rss_kib(p.pid))
+    time.sleep(0.25)
+out, err = p.communicate()
 wall = time.perf_counter() - t
-rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB, largest descendant
-print(json.dumps({"wall": wall, "rc": p.returncode, "rss_kib": rss, "stdout": p.stdout, "stderr": p.stderr[-4000:]}))
+rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB, largest single descendant
+print(json.dumps({"wall": wall, "rc": p.returncode, "rss_kib": rss, "tree_rss_kib": tree_peak,
+                  "stdout": out, "stderr": err[-4000:]}))
 """
 
 
 def measure(cmd: list[str]) -> dict:
-    """Run ``cmd`` in a fresh wrapper process: wall time, exit code, peak RSS of its process tree."""
+    """Run ``cmd`` in a fresh wrapper process: wall time, exit code, peak RSS of its largest
+    process and of its whole process tree (sampled every 0.25 s)."""
     out = subprocess.run(
         [sys.executable, "-c", MEASURE, *cmd], capture_output=True, text=True, check=True
     )
@@ -115,6 +144,7 @@ def run_size(n: int, work: Path) -> dict:
         "incremental_ratio": round(incr_s / run_s, 4),
         "stage_cpu_seconds": summary["stage_seconds"],
         "peak_rss_mib": round(full["rss_kib"] / 1024, 1),
+        "peak_tree_rss_mib": round(full["tree_rss_kib"] / 1024, 1),
         "incremental_peak_rss_mib": round(incr["rss_kib"] / 1024, 1),
         "cores": os.cpu_count(),
     }
@@ -137,6 +167,9 @@ def main() -> int:
     report = {
         "results": results,
         "rss_growth_large_vs_small": round(large["peak_rss_mib"] / small["peak_rss_mib"], 3),
+        "tree_rss_growth_large_vs_small": round(
+            large["peak_tree_rss_mib"] / max(1.0, small["peak_tree_rss_mib"]), 3
+        ),
         "time_growth_per_article": round(
             (large["full_run_seconds"] / large["n"]) / (small["full_run_seconds"] / small["n"]), 3
         ),
@@ -151,6 +184,7 @@ def main() -> int:
         "incr s",
         "incr ratio",
         "peak RSS MiB",
+        "tree RSS MiB",
         "startup s",
     ]
     print(" | ".join(head))
@@ -167,13 +201,18 @@ def main() -> int:
                     r["incremental_seconds"],
                     r["incremental_ratio"],
                     r["peak_rss_mib"],
+                    r["peak_tree_rss_mib"],
                     r["prefect_startup_seconds"],
                 )
             )
         )
     for r in results:
         print(f"N={r['n']} stage CPU seconds: {r['stage_cpu_seconds']}")
-    print(f"peak RSS at N={large['n']} / N={small['n']}: {report['rss_growth_large_vs_small']}")
+    print(
+        f"peak RSS at N={large['n']} / N={small['n']}: largest process "
+        f"{report['rss_growth_large_vs_small']}, whole process tree "
+        f"{report['tree_rss_growth_large_vs_small']}"
+    )
     print(f"results: {work / 'results.json'}")
     return 0
 

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -99,13 +100,21 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"alliance run: feeds config: {exc}", file=sys.stderr)
             return 2
     _prefect_env()
-    from flows.inbox import discover_inbox
-    from flows.ingest_flow import ingest_flow
+    from flows.inbox import discover_inbox, pending_files
+    from flows.ingest_flow import ingest_flow, warm_up
+    from flows.warehouse import Warehouse
 
-    batch_size = Settings.from_env(batch_size=args.batch_size).batch_size
-    runner = _task_runner(args, len(discover_inbox(inbox)), batch_size)
+    settings = Settings.from_env(batch_size=args.batch_size, warehouse=args.warehouse)
+    # Worker processes pay off only for several batches of files still to read.
+    try:
+        known = Warehouse(settings.warehouse).input_index()
+    except Exception:  # an unreadable warehouse is reported by the run itself
+        known = {}
+    pending, _ = pending_files(discover_inbox(inbox), known)
+    runner = _task_runner(args, len(pending), settings.batch_size)
     flow_ = ingest_flow.with_options(task_runner=runner) if runner else ingest_flow
-    with _one_api_server(runner is not None):
+    warming = warm_up() if runner is None else None  # batches run in this process
+    with _one_api_server(runner is not None), _joined(warming):
         return _finish(
             "run",
             lambda: flow_(
@@ -118,6 +127,16 @@ def cmd_run(args: argparse.Namespace) -> int:
             ),
             args,
         )
+
+
+@contextlib.contextmanager
+def _joined(thread: threading.Thread | None) -> Iterator[None]:
+    """Wait for a background thread before leaving (never exit mid-import)."""
+    try:
+        yield
+    finally:
+        if thread is not None:
+            thread.join()
 
 
 @contextlib.contextmanager

@@ -3,7 +3,7 @@
 import errno
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from transforms.ingest import InputFile, Rejection, sha256_hex
@@ -20,6 +20,33 @@ def discover_inbox(inbox: str | Path) -> list[Path]:
         found.extend(Path(dirpath) / name for name in sorted(filenames))
         found.extend(Path(dirpath) / d for d in dirnames if (Path(dirpath) / d).is_symlink())
     return found
+
+
+# A file of the inbox as found by discovery: path, size, modification time (ns).
+FileStat = tuple[str, int, int]
+
+
+def pending_files(
+    found: Iterable[Path], known: Mapping[str, tuple[int, int]]
+) -> tuple[list[FileStat], int]:
+    """Files to read (new or changed since the index ``known`` saw them), and how many are unchanged.
+
+    A file that cannot be stat'ed is listed with size -1, so reading it reports why.
+    """
+    files: list[FileStat] = []
+    unchanged = 0
+    for path in found:
+        try:
+            st = path.lstat()
+        except OSError:
+            files.append((str(path), -1, -1))
+            continue
+        key = str(path.resolve() if not path.is_symlink() else path.absolute())
+        if known.get(key) == (st.st_size, st.st_mtime_ns):
+            unchanged += 1
+            continue
+        files.append((key if not path.is_symlink() else str(path), st.st_size, st.st_mtime_ns))
+    return files, unchanged
 
 
 def read_inputs(

@@ -5,6 +5,7 @@ import functools
 import pickle
 import shutil
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -17,7 +18,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import unmapped
 
 from flows.consumers import write_manifest
-from flows.inbox import discover_inbox, read_inputs
+from flows.inbox import FileStat, discover_inbox, pending_files, read_inputs
 from flows.lock import warehouse_lock
 from flows.rawstore import store_raw
 from flows.seeds import SEEDS_DIR, load_reference
@@ -29,19 +30,43 @@ from transforms.ingest import InputFile, Rejection, sha256_hex
 from transforms.pipeline import Extractors, process_batch, quarantine_row
 from transforms.schema import SCHEMA_VERSION, TABLES, to_arrow
 
-# A file of the inbox as found by discovery: path, size, modification time (ns).
-FileStat = tuple[str, int, int]
-
 
 def new_run_id(now: dt.datetime) -> str:
     """Sortable, unique run id."""
     return now.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
 
 
-@functools.lru_cache(maxsize=4)
+_BUILD_LOCK = threading.Lock()
+
+
 def cached_extractors(seeds_dir: str) -> Extractors:
     """Reference data compiled once per worker process (tasks get the path, not the object)."""
+    with _BUILD_LOCK:  # a warm-up thread and a task never both build it
+        return _extractors(seeds_dir)
+
+
+@functools.lru_cache(maxsize=4)
+def _extractors(seeds_dir: str) -> Extractors:
     return Extractors.build(load_reference(Path(seeds_dir)))
+
+
+def warm_up() -> threading.Thread:
+    """Compile the matchers and import Great Expectations (~4 s) in a background thread while
+    Prefect's server starts and the inbox is listed, so the first batch finds them ready.
+    For runs whose batches execute in this process; join the thread before exiting."""
+
+    def work() -> None:
+        from flows.validation import warm_up as warm_up_validation
+
+        try:
+            cached_extractors(str(SEEDS_DIR))
+            warm_up_validation()
+        except Exception:  # the batch that needs them raises the same error, reported properly
+            return
+
+    thread = threading.Thread(target=work, name="alliance-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 @functools.lru_cache(maxsize=4)
@@ -330,20 +355,7 @@ def _ingest(
         staging / "seen.pickle",
     )
     found = discover_inbox(settings.inbox)
-    known = wh.input_index()
-    files: list[FileStat] = []
-    unchanged = 0
-    for path in found:
-        try:
-            st = path.lstat()
-        except OSError:
-            files.append((str(path), -1, -1))
-            continue
-        key = str(path.resolve() if not path.is_symlink() else path.absolute())
-        if known.get(key) == (st.st_size, st.st_mtime_ns):
-            unchanged += 1
-            continue
-        files.append((key if not path.is_symlink() else str(path), st.st_size, st.st_mtime_ns))
+    files, unchanged = pending_files(found, wh.input_index())
     logger.info(
         "run %s: %d files in %s, %d unchanged since they were read",
         run_id,

@@ -77,6 +77,12 @@ def load_suite(name: str, params: dict[str, Any], suites_dir: Path = SUITES_DIR)
     return fill(raw)
 
 
+def warm_up() -> None:
+    """Import Great Expectations and build the context now rather than in the first batch."""
+    with _LOCK:
+        _context()
+
+
 def _context() -> Any:
     if "ctx" not in _CONTEXT:
         import great_expectations as gx  # ~5 s import: only where validation runs
@@ -108,7 +114,11 @@ def _run_suite(
     )
     try:
         batch = state["batches"][name].get_batch(batch_parameters={"dataframe": frame})
-        result = batch.validate(suite, result_format={"result_format": "COMPLETE"})
+        # Most batches pass: a yes/no pass is ~1/3 cheaper; failing rows are then listed by a
+        # second, complete pass.
+        result = batch.validate(suite, result_format={"result_format": "BOOLEAN_ONLY"})
+        if not result.success:
+            result = batch.validate(suite, result_format={"result_format": "COMPLETE"})
     finally:
         ctx.suites.delete(suite_name)
     failed = []

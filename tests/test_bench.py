@@ -19,9 +19,11 @@ def test_bench_harness_smoke(tmp_path):
         "full_run_seconds",
         "incremental_ratio",
         "peak_rss_mib",
+        "peak_tree_rss_mib",
         "articles_per_second",
     ):
         assert result[key] > 0, key
+    assert result["peak_tree_rss_mib"] >= result["peak_rss_mib"]  # the tree holds the largest
     assert set(result["stage_cpu_seconds"]) >= {
         "ingest",
         "normalize",
