@@ -161,3 +161,23 @@ def test_surface_lookup_finds_what_the_alternation_regex_finds(extractors):
     ]:
         fast = [(s, e) for s, e, _ in matcher._surface_matches(text, WordIndex(text))]
         assert fast == [m.span() for m in matcher.pattern.finditer(text)], text[:60]
+
+
+def test_news_style_names_without_a_formal_title(extractors):
+    # False titles, possessive appositions, "Name of Country", kinship, Korean name shape.
+    assert people("South Korea captain Son Heung-min scored twice.", extractors) == {
+        "Son Heung-min"
+    }
+    text = "Jeong Eun-bo, Seoul's chief negotiator, left the talks."
+    assert people(text, extractors) == {"Jeong Eun-bo"}
+    assert people("Mao Asada of Japan took silver in Seoul.", extractors) == {"Mao Asada"}
+    assert people("Kim Jong-un's uncle Jang Song-thaek was executed.", extractors) == {
+        "Kim Jong-un",
+        "Jang Song-thaek",
+    }
+    found = actors("Park In-bee won again in Seoul.", extractors)
+    assert [(m.actor_name, m.resolution, m.in_gazetteer) for m in found[:1]] == [
+        ("Park In-bee", "korean_name_pattern", False)
+    ]
+    # Offices and bodies "of" a country are not people.
+    assert people("The Prime Minister of Japan and the Bank of Korea met.", extractors) == set()

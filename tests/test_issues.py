@@ -196,3 +196,52 @@ def test_trigger_positions_match_finditer_on_generated_text(reference, words, gl
             assert fast == [m.span() for m in rule.pattern.finditer(text) if m.end() > m.start()], (
                 rule.rule_id
             )
+
+
+def test_carry_rules_take_their_context_from_the_previous_sentence(reference):
+    # "the country" goes on from a sentence that named North Korea: a carry rule may use it.
+    tax = reference.taxonomy
+    text = (
+        "North Korea tested a long-range rocket on Sunday, Seoul said. "
+        "Diplomats began drafting stronger restrictions on the country's trade."
+    )
+    assert "SANCTIONS" in codes(text, tax)
+    # Without the earlier sentence the same words say nothing about whom they target.
+    assert "SANCTIONS" not in codes(
+        "Seoul officials met on Sunday. Diplomats began drafting stronger restrictions on trade.",
+        tax,
+    )
+    rules = [r for c in tax.codes.values() for r in c.rules]
+    # A rule without carry still needs its context in the sentence itself.
+    nknm = next(r for r in rules if r.rule_id == "nknm_program")
+    assert not nknm.carry
+    assert not nknm.context_holds("It has a nuclear arsenal.", set(), "North Korea said so.", set())
+    carried = next(r for r in rules if r.rule_id == "sanc_measures")
+    assert carried.carry
+    assert carried.context_holds("They drafted new penalties.", set(), "North Korea tested.", set())
+
+
+def test_a_stronger_hit_inside_a_weaker_one_decides(reference):
+    # "annual" alone is weak evidence of a combined exercise, "joint" is strong: the nested
+    # strong hit must not be swallowed by the longer weak one.
+    text = "The visit coincided with the allies' annual joint military exercise near Seoul."
+    assert codes(text, reference.taxonomy) == {"JOINT_EXERCISES"}
+    assert "JOINT_EXERCISES" not in codes(
+        "South Korea began its annual military exercises near Seoul.", reference.taxonomy
+    )
+
+
+def test_paraphrases_of_the_core_issues(reference):
+    tax = reference.taxonomy
+    cases = {
+        "Talks on how much Seoul should pay to host American troops stalled.": "COST_SHARING",
+        "Seoul vowed not to pursue an atomic arsenal of its own.": "ROK_NUCLEAR_OPTION",
+        "Japan tightened controls on exports of chemicals to South Korea.": "JAPAN_KOREA_RELATIONS",
+        "North Korean drones crossed the border near Seoul.": "NK_PROVOCATION",
+        "Seoul will send 300 troops to Afghanistan to guard a reconstruction team.": "GLOBAL_CONTRIBUTIONS",
+    }
+    for text, code in cases.items():
+        assert code in codes(text, tax), text
+    # The United States' own arsenal is not Seoul's nuclear option.
+    text = "The United States would defend South Korea with its own atomic weapons."
+    assert codes(text, tax) == {"EXTENDED_DETERRENCE"}

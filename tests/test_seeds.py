@@ -81,9 +81,16 @@ def test_no_alias_points_at_two_people(reference):
     assert not shared
 
 
-def test_organization_countries_are_states(reference):
+def test_organizations_keep_the_country_of_their_row(reference):
+    # Each organization has the country its CSV row gives (a blank one none): a row must
+    # never inherit another row's value (NATO or AUKUS coded as Korean made any article
+    # naming them "about Korea").
     gaz = reference.gazetteer
-    assert all(o.country is None or o.country in gaz.states for o in gaz.organizations.values())
+    with open(SEEDS_DIR / "gazetteer" / "organizations.csv", newline="") as fh:
+        rows = {r["org_id"]: (r["country"] or "").strip() or None for r in csv.DictReader(fh)}
+    assert {oid: o.country for oid, o in gaz.organizations.items()} == rows
+    assert rows["ORG_AUKUS"] is None and rows["ORG_USFK"] == "USA"
+    assert all(c is None or c in gaz.states for c in rows.values())
 
 
 def test_boilerplate_after_rules_point_at_known_rules(reference):

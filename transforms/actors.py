@@ -25,6 +25,8 @@ R_TITLE_NAME = "title_name_pattern"
 R_APPOSITION = "apposition_pattern"
 R_BYLINE = "byline"
 R_PHOTO = "photo_credit"
+R_OF_STATE = "name_of_state_pattern"
+R_KOREAN_NAME = "korean_name_pattern"
 R_NORTH = "north_after_north_korea"
 R_KOREAS = "two_koreas"
 
@@ -36,22 +38,38 @@ TITLES = (
     r"Spokesperson|Gen\.|General|Lt\. Gen\.|Maj\. Gen\.|Brig\. Gen\.|Adm\.|Admiral|Col\.|Colonel|"
     r"Sen\.|Senator|Rep\.|Gov\.|Governor|Mayor|Chairman|Chairwoman|Commander|Director|Professor|"
     r"Prof\.|Dr\.|Mr\.|Mrs\.|Ms\.|Lawmaker|Rep\.|King|Queen|Emperor|Crown Prince|Justice|Judge|"
-    r"Pentagon [Cc]hief|[Dd]efense [Cc]hief|[Tt]op [Dd]iplomat|[Nn]uclear [Ee]nvoy|[Ss]py [Cc]hief)"
+    r"Pentagon [Cc]hief|[Dd]efense [Cc]hief|[Tt]op [Dd]iplomat|[Nn]uclear [Ee]nvoy|[Ss]py [Cc]hief|"
+    # "false titles" of news style: "coach Hong Myung-bo", "chief negotiator Jeong Eun-bo"
+    r"[Cc]oach|[Mm]anager|[Cc]aptain|Capt\.|[Ss]triker|[Cc]hief [Nn]egotiator|[Nn]egotiator|"
+    r"[Aa]ctivist|[Dd]efector|[Ll]awmaker|[Aa]nalyst|[Rr]esearcher|[Ee]conomist|CEO|[Ff]ounder|"
+    r"Sgt\.|Sergeant|Lt\.|Lieutenant|Pvt\.|Private First Class|"
+    r"(?:Majority |Minority |Supreme |Opposition |Floor )?Leader|Speaker|[Cc]hief [Ee]xecutive|"
+    r"uncle|aunt|sister|brother|wife|husband|daughter|son|father|mother|widow)"
 )
 NAME = r"[A-Z][a-z]+(?:[-'][A-Za-z]+)?(?: [A-Z]\.)?(?: (?:[A-Z][a-z]+(?:-[a-z]+)?|[A-Z][a-z]*[A-Z][a-z]+)){1,2}"  # one line
 TITLE_NAME = re.compile(
     rf"(?<![\w-]){TITLES}\s+(?:of\s+[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*\s+)?(?P<name>{NAME})\b"
 )
 APPOSITION = re.compile(
-    rf"(?<![\w-])(?P<name>{NAME}),\s+(?:the|a|an|who|then)\s+(?:[\w.'-]+\s+){{0,5}}?"
+    rf"(?<![\w-])(?P<name>{NAME}),\s+(?:the|a|an|who|then|his|her|their|its|[A-Z][\w.-]*'s)\s+(?:[\w.'-]+\s+){{0,5}}?"
     r"(?:nominee|minister|secretary|ambassador|adviser|advisor|director|professor|analyst|commander|"
     r"chief|official|president|spokesman|spokeswoman|spokesperson|envoy|researcher|fellow|head|"
     r"chairman|leader|deputy|lawmaker|senator|general|admiral|diplomat|scholar|expert|editor|"
-    r"columnist|correspondent|reporter|author|premier|governor)\b"
+    r"columnist|correspondent|reporter|author|premier|governor|negotiator|coach|captain|manager|"
+    r"founder|activist|defector|economist|executive|representative|mayor|counterpart)\b"
 )
 BYLINE = re.compile(rf"^By\s+(?P<name>{NAME})\b", re.M)
 PHOTO_CREDIT = re.compile(
     rf"\b(?:[Pp]hoto|[Pp]icture|[Ii]mage)s?\s+(?:by|courtesy\s+of)\s+(?P<name>{NAME})\b"
+)
+# Words that make "X Y of Japan" an office or a body rather than a person.
+NOT_A_PERSON = frozenset(
+    "President Presidents Minister Ministers Prime Secretary Ambassador Foreign Defense Defence "
+    "Finance Trade Republic Kingdom Bank University Embassy Government Consul General Chief "
+    "Vice Deputy Envoy Crown Prince King Queen Emperor Speaker Leader Chairman Governor Mayor "
+    "Affairs Security National Central Institute Center Centre Association Federation Union "
+    "Church League Team Coach Chamber Commerce Council Court Supreme Academy College School "
+    "Museum Foundation Society Corporation Company Group Bureau Service Office Agency".split()
 )
 NAME_STOPWORDS = frozenset(
     [
@@ -308,6 +326,27 @@ class ActorMatcher:
         self.title_surname = re.compile(
             rf"(?<![\w-])(?P<title>{TITLES})\s+(?P<s>{'|'.join(re.escape(s) for s in all_surnames)})(?![\w-])"
         )
+        # "Kim Yuna of South Korea", "Lydia Ko of New Zealand": a name, then its country.
+        state_names = sorted(
+            {n for s in gazetteer.states.values() for n in (s.name, *s.aliases) if n[:1].isupper()},
+            key=len,
+            reverse=True,
+        )
+        self.name_of_state = re.compile(
+            rf"(?<![\w-])(?P<name>{NAME})\s+of\s+(?:the\s+)?"
+            rf"(?:{'|'.join(re.escape(n) for n in state_names)})(?![\w-])"
+        )
+        # Korean names in news style, surname + hyphenated given name ("Park In-bee"), with the
+        # surnames of the Koreans the gazetteer knows.
+        korean_surnames = sorted(
+            {p.surname for p in gazetteer.people.values() if p.country in ("KOR", "PRK")},
+            key=len,
+            reverse=True,
+        )
+        self.korean_name = re.compile(
+            rf"(?<![\w-])(?P<name>(?:{'|'.join(re.escape(k) for k in korean_surnames)})"
+            r" [A-Z][a-z]+-[a-z]+)(?![\w-])"
+        )
         self.ambiguous = {s.iso3 for s in gazetteer.states.values() if s.ambiguous}
         # Where each pattern can start (see transforms.triggers): tried only at those words.
         compiled = [
@@ -317,6 +356,8 @@ class ActorMatcher:
             APPOSITION,
             BYLINE,
             PHOTO_CREDIT,
+            self.name_of_state,
+            self.korean_name,
             *(t for _, t in gazetteer.traps),
         ]
         self.triggers = {p: pattern_triggers(p) for p in compiled}
@@ -400,10 +441,17 @@ class ActorMatcher:
             (APPOSITION, R_APPOSITION),
             (BYLINE, R_BYLINE),
             (PHOTO_CREDIT, R_PHOTO),
+            (self.name_of_state, R_OF_STATE),
+            (self.korean_name, R_KOREAN_NAME),
         ):
             for m in find(regex):
                 name = m.group("name")
-                if any(tok in NAME_STOPWORDS for tok in name.split()) or name in self.surfaces:
+                tokens = name.split()
+                if (
+                    any(tok in NAME_STOPWORDS for tok in tokens)
+                    or name in self.surfaces
+                    or (resolution == R_OF_STATE and any(tok in NOT_A_PERSON for tok in tokens))
+                ):
                     continue
                 s, e = m.span("name")
                 title = m.group(0)[: s - m.start()].strip() if resolution == R_TITLE_NAME else None

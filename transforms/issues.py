@@ -77,7 +77,13 @@ def find_issue_mentions(
                 s_start, s_end = sentences[index]
                 sentence = text[s_start:s_end]
                 if index not in context_ok:
-                    context_ok[index] = rule.context_holds(sentence, countries.get(index, set()))
+                    p_start, p_end = sentences[index - 1] if index else (0, 0)
+                    context_ok[index] = rule.context_holds(
+                        sentence,
+                        countries.get(index, set()),
+                        text[p_start:p_end],
+                        countries.get(index - 1, set()),
+                    )
                 if not context_ok[index] or _vetoed(code, sentence, start - s_start, end - s_start):
                     continue
                 key = (code.code, start, end)
@@ -90,16 +96,31 @@ def find_issue_mentions(
 
 
 def _drop_nested(mentions: list[IssueMention]) -> list[IssueMention]:
-    """Within one code, a hit inside a longer hit is the same evidence: keep the longer."""
-    # Sorted by (start, -end): a hit is nested iff an earlier hit of its code ends at or after it.
-    out: list[IssueMention] = []
-    reach: dict[str, int] = {}
+    """Within one code, a hit inside another hit is the same evidence: keep one of them, the
+    stronger (the longer when equally strong), so "annual joint military exercise" counts as
+    the strong "joint military exercise", not as the weak "annual ... exercise"."""
+    by_code: dict[str, list[IssueMention]] = defaultdict(list)
     for m in mentions:
-        if reach.get(m.issue_code, -1) >= m.end:
+        by_code[m.issue_code].append(m)
+    out: list[IssueMention] = []
+    for hits in by_code.values():
+        if len({h.weight for h in hits}) == 1:
+            # One weight: sorted by (start, -end), a hit is nested iff an earlier one reaches it.
+            reach = -1
+            for m in hits:
+                if reach < m.end:
+                    reach = m.end
+                    out.append(m)
             continue
-        reach[m.issue_code] = max(reach.get(m.issue_code, -1), m.end)
-        out.append(m)
-    return out
+        chosen: list[IssueMention] = []
+        for m in sorted(hits, key=lambda h: (-h.weight, h.start - h.end, h.start)):
+            if not any(
+                (c.start <= m.start and m.end <= c.end) or (m.start <= c.start and c.end <= m.end)
+                for c in chosen
+            ):
+                chosen.append(m)
+        out.extend(chosen)
+    return sorted(out, key=lambda m: (m.start, -m.end, m.issue_code))
 
 
 def decide_article_issues(

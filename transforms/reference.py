@@ -28,16 +28,32 @@ class IssueRule:
     requires: tuple[re.Pattern[str], ...] = ()
     unless: tuple[re.Pattern[str], ...] = ()
     requires_actors: frozenset[str] = frozenset()
+    # ``requires`` may also hold in the previous sentence ("the test", "the regime" go on
+    # from a sentence that named North Korea).
+    carry: bool = False
     # Word-start keys every match begins with (see transforms.triggers); None: scan everything.
     triggers: frozenset[str] | None = None
 
-    def context_holds(self, sentence: str, countries: frozenset[str] | set[str]) -> bool:
-        """Whether the sentence satisfies ``requires`` (regex or actor) and no ``unless``."""
+    def context_holds(
+        self,
+        sentence: str,
+        countries: frozenset[str] | set[str],
+        previous: str = "",
+        previous_countries: frozenset[str] | set[str] = frozenset(),
+    ) -> bool:
+        """Whether ``requires`` (regex or actor) holds in the sentence (or, for a ``carry`` rule,
+        in the one before it), and no ``unless`` holds in the sentence."""
         if (self.requires or self.requires_actors) and not (
-            any(r.search(sentence) for r in self.requires) or self.requires_actors & countries
+            self._required(sentence, countries)
+            or (self.carry and self._required(previous, previous_countries))
         ):
             return False
         return not any(u.search(sentence) for u in self.unless)
+
+    def _required(self, sentence: str, countries: frozenset[str] | set[str]) -> bool:
+        return any(r.search(sentence) for r in self.requires) or bool(
+            self.requires_actors & countries
+        )
 
 
 @dataclass(frozen=True)
@@ -264,8 +280,13 @@ def parse_taxonomy(data: Mapping[str, Any]) -> Taxonomy:
             unless = _contexts(raw.get("unless") or [], contexts, where)
             weight = float(raw.get("weight", 1.0))
             actors = _actor_contexts(raw.get("requires") or [])
+            carry = raw.get("carry", False)
+            if not isinstance(carry, bool):
+                raise ReferenceDataError(f"{where}: carry must be true or false")
             rules.extend(
-                IssueRule(rid, code, p, weight, requires, unless, actors, pattern_triggers(p))
+                IssueRule(
+                    rid, code, p, weight, requires, unless, actors, carry, pattern_triggers(p)
+                )
                 for p in patterns
             )
         negatives = tuple(
@@ -377,7 +398,7 @@ def parse_gazetteer(
             oid,
             row["name"].strip(),
             _split(row.get("aliases")),
-            country,
+            org_country,
             row.get("kind", "").strip(),
         )
     compiled_traps = tuple((t["id"], _compile(t["pattern"], f"traps {t['id']}")) for t in traps)

@@ -1,0 +1,56 @@
+"""Score extraction against labelled texts (JSON Lines; see transforms/scoring.py).
+
+    python scripts/score_labels.py LABELS.jsonl [MORE.jsonl ...] [--misses]
+
+Prints precision / recall / F1 per field and per issue code. Use it on a hold-out of real
+articles that is not in the repository: score it once before changing any rule for it.
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from flows.seeds import load_reference  # noqa: E402
+from transforms.pipeline import Extractors  # noqa: E402
+from transforms.scoring import FIELDS, LabelsError, misses, parse_labels, per_code, prf, score  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("labels", nargs="+", type=Path, help="JSON Lines files of labelled texts")
+    parser.add_argument("--misses", action="store_true", help="list every text that differs")
+    args = parser.parse_args(argv)
+    labelled = []
+    try:
+        for path in args.labels:
+            try:
+                lines = path.read_text(encoding="utf-8").splitlines()
+            except (OSError, UnicodeDecodeError) as exc:
+                raise LabelsError(f"{path}: cannot read ({exc})") from exc
+            labelled += parse_labels(lines, str(path))
+        if not labelled:
+            raise LabelsError(f"no labelled texts in {', '.join(map(str, args.labels))}")
+        scored = score(labelled, Extractors.build(load_reference()))
+    except LabelsError as exc:
+        print(f"score_labels: {exc}", file=sys.stderr)
+        return 2
+    print(f"{len(scored)} texts: precision / recall / F1")
+    for field in FIELDS:
+        p, r, f = prf(row.pairs[field] for row in scored)
+        print(f"  {field:8s} P={p:.3f} R={r:.3f} F1={f:.3f}")
+    print(f"\n  {'code':28s} {'gold':>4s} {'tp':>3s} {'fp':>3s} {'fn':>3s} {'P':>6s} {'R':>6s}")
+    for code, (tp, fp, fn) in per_code(scored).items():
+        p = tp / (tp + fp) if tp + fp else 1.0
+        r = tp / (tp + fn) if tp + fn else 1.0
+        print(f"  {code:28s} {tp + fn:4d} {tp:3d} {fp:3d} {fn:3d} {p:6.2f} {r:6.2f}")
+    if args.misses:
+        print()
+        for name, field, extra, missing in misses(scored):
+            print(f"  {name} {field}: extra {extra} missing {missing}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

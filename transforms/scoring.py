@@ -1,0 +1,135 @@
+"""Score extraction against labelled texts: article-level issue codes, person names, state codes.
+
+Labels are JSON Lines, one text per line::
+
+    {"id": "x1", "published_at": "2019-11-19", "text": "...",
+     "issues": ["COST_SHARING"], "persons": ["Jeong Eun-bo"], "states": ["KOR", "USA"]}
+
+`scripts/score_labels.py` runs it on files (e.g. a hold-out of real articles kept outside the
+repository); the test suite scores the development set with it.
+"""
+
+import datetime as dt
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from transforms.ingest import InputFile
+from transforms.pipeline import Extractors, process_batch
+
+FIELDS = ("issues", "persons", "states")
+
+
+class LabelsError(Exception):
+    """A labels file is malformed, or a labelled text could not be processed."""
+
+
+@dataclass(frozen=True)
+class Labelled:
+    """One labelled text: the input to run and the gold sets per field."""
+
+    name: str
+    item: InputFile
+    gold: dict[str, frozenset[str]]
+
+
+@dataclass(frozen=True)
+class Scored:
+    """Predicted and gold sets of one text, per field."""
+
+    name: str
+    pairs: dict[str, tuple[frozenset[str], frozenset[str]]]
+
+
+def parse_labels(lines: Iterable[str], source: str) -> list[Labelled]:
+    """Labelled texts from JSON Lines; a bad line raises LabelsError naming ``source`` and line."""
+    out = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        where = f"{source}:{number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise LabelsError(f"{where}: not JSON ({exc.msg})") from exc
+        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+            raise LabelsError(f"{where}: needs an object with a string 'text'")
+        gold = {}
+        for field in FIELDS:
+            values = record.get(field, [])
+            if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+                raise LabelsError(f"{where}: '{field}' must be a list of strings")
+            gold[field] = frozenset(values)
+        name = str(record.get("id", number))
+        data = {"text": record["text"], "published_at": record.get("published_at")}
+        if record.get("title"):
+            data["title"] = record["title"]
+        item = InputFile(f"/labels/{name}.json", json.dumps(data, ensure_ascii=False).encode())
+        out.append(Labelled(name, item, gold))
+    return out
+
+
+def score(labelled: Sequence[Labelled], extractors: Extractors) -> list[Scored]:
+    """Run the pipeline on the texts and pair each field's predictions with the gold set."""
+    names = [x.name for x in labelled]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise LabelsError(f"ids used by more than one text: {twice}")
+    result = process_batch(
+        [x.item for x in labelled], extractors, run_id="score", ingested_at=dt.datetime.now(dt.UTC)
+    )
+    rejected = result.tables["quarantine"].to_pylist()
+    if rejected:
+        which = [(r["source_uri"], r["reason"]) for r in rejected]
+        raise LabelsError(f"texts were quarantined: {which}")
+    article_of = {a["source_uri"]: a["article_id"] for a in result.tables["articles"].to_pylist()}
+    predicted: dict[str, dict[str, set[str]]] = {
+        aid: {f: set() for f in FIELDS} for aid in article_of.values()
+    }
+    for r in result.tables["article_issues"].to_pylist():
+        predicted[r["article_id"]]["issues"].add(r["issue_code"])
+    for r in result.tables["actor_mentions"].to_pylist():
+        if r["actor_type"] == "person":
+            predicted[r["article_id"]]["persons"].add(r["actor_name"])
+        elif r["actor_type"] == "state":
+            predicted[r["article_id"]]["states"].add(r["actor_id"])
+    out = []
+    for x in labelled:
+        pred = predicted[article_of[x.item.source_uri]]
+        out.append(Scored(x.name, {f: (frozenset(pred[f]), x.gold[f]) for f in FIELDS}))
+    return out
+
+
+def prf(pairs: Iterable[tuple[frozenset[str], frozenset[str]]]) -> tuple[float, float, float]:
+    """Micro precision, recall and F1 over (predicted, gold) set pairs."""
+    tp = fp = fn = 0
+    for pred, gold in pairs:
+        tp += len(pred & gold)
+        fp += len(pred - gold)
+        fn += len(gold - pred)
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def per_code(scored: Iterable[Scored]) -> dict[str, tuple[int, int, int]]:
+    """Issue code -> (true positives, false positives, false negatives) over the texts."""
+    tp, fp, fn = Counter[str](), Counter[str](), Counter[str]()
+    for row in scored:
+        pred, gold = row.pairs["issues"]
+        tp.update(pred & gold)
+        fp.update(pred - gold)
+        fn.update(gold - pred)
+    return {c: (tp[c], fp[c], fn[c]) for c in sorted(set(tp) | set(fp) | set(fn))}
+
+
+def misses(scored: Iterable[Scored]) -> list[tuple[str, str, list[str], list[str]]]:
+    """(text, field, extra predictions, missing gold values) wherever they differ."""
+    return [
+        (row.name, f, sorted(pred - gold), sorted(gold - pred))
+        for row in scored
+        for f, (pred, gold) in row.pairs.items()
+        if pred != gold
+    ]
