@@ -100,7 +100,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"alliance run: feeds config: {exc}", file=sys.stderr)
             return 2
     _prefect_env()
-    from flows.inbox import discover_inbox, pending_files
+    from flows.inbox import discover_inbox, make_batches, pending_files
     from flows.ingest_flow import ingest_flow, warm_up
     from flows.warehouse import Warehouse
 
@@ -111,7 +111,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     except Exception:  # an unreadable warehouse is reported by the run itself
         known = {}
     pending, _ = pending_files(discover_inbox(inbox), known)
-    runner = _task_runner(args, len(pending), settings.batch_size)
+    batches = make_batches(pending, settings.batch_size, settings.batch_bytes)
+    runner = _task_runner(args, len(batches))
     flow_ = ingest_flow.with_options(task_runner=runner) if runner else ingest_flow
     warming = warm_up() if runner is None else None  # batches run in this process
     with _one_api_server(runner is not None), _joined(warming):
@@ -189,11 +190,11 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     )
 
 
-def _task_runner(args: argparse.Namespace, files: int, batch_size: int):
+def _task_runner(args: argparse.Namespace, batches: int):
     """Threads, worker processes (auto for 3+ batches: uses every core) or Dask."""
     choice = getattr(args, "task_runner", "auto")
     if choice == "auto":
-        choice = "processes" if files > 2 * batch_size else "threads"
+        choice = "processes" if batches > 2 else "threads"
     if choice == "threads":
         return None
     if choice == "processes":
@@ -410,7 +411,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--inbox", help="folder of input files (default: the bundled sample, seeds/articles)"
     )
     run.add_argument(
-        "--batch-size", type=int, help=f"files per task (default: {Settings.batch_size})"
+        "--batch-size",
+        type=int,
+        help=f"files per task at most (default: {Settings.batch_size}; a batch also closes at {Settings.batch_bytes // 2**20} MiB of input)",
     )
     run.add_argument("--json", action="store_true", help="print the run summary as JSON")
     run.add_argument(

@@ -49,6 +49,24 @@ def pending_files(
     return files, unchanged
 
 
+def make_batches(files: list[FileStat], max_files: int, max_bytes: int) -> list[list[FileStat]]:
+    """Consecutive batches of at most ``max_files`` files and ``max_bytes`` bytes (a file
+    larger than ``max_bytes`` gets a batch of its own)."""
+    batches: list[list[FileStat]] = []
+    current: list[FileStat] = []
+    size = 0
+    for stat in files:
+        nbytes = max(0, stat[1])
+        if current and (len(current) >= max(1, max_files) or size + nbytes > max_bytes):
+            batches.append(current)
+            current, size = [], 0
+        current.append(stat)
+        size += nbytes
+    if current:
+        batches.append(current)
+    return batches
+
+
 def read_inputs(
     paths: Iterable[Path], inbox: str | Path, max_bytes: int
 ) -> list[InputFile | Rejection]:

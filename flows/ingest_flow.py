@@ -18,7 +18,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import unmapped
 
 from flows.consumers import write_manifest
-from flows.inbox import FileStat, discover_inbox, pending_files, read_inputs
+from flows.inbox import FileStat, discover_inbox, make_batches, pending_files, read_inputs
 from flows.lock import warehouse_lock
 from flows.rawstore import store_raw
 from flows.seeds import SEEDS_DIR, load_reference
@@ -363,10 +363,7 @@ def _ingest(
         settings.inbox,
         unchanged,
     )
-    batches = [
-        files[i : i + settings.batch_size]
-        for i in range(0, len(files), max(1, settings.batch_size))
-    ]
+    batches = make_batches(files, settings.batch_size, settings.batch_bytes)
     inbox_label = str(Path(settings.inbox).resolve())
     run_row = run_row_for(
         run_id, "ingest", started, inbox_label + (f" + feeds {feeds}" if feeds else ""), reference

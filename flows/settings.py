@@ -21,7 +21,10 @@ class Settings:
     warehouse: str = "warehouse"
     """Root of the Delta tables: a local folder or an object-store URI."""
     batch_size: int = 1000
-    """Articles per Prefect task; tasks run over batches, never one per article."""
+    """Files per Prefect task at most; tasks run over batches, never one per article."""
+    batch_bytes: int = 8 * 1024 * 1024
+    """Input bytes per Prefect task at most: a batch also closes at this size, so JSON Lines
+    drops of many articles each do not make one giant, late, memory-hungry task."""
     max_file_bytes: int = 20 * 1024 * 1024
     """Inputs larger than this are quarantined unread."""
     lock_timeout: float = 600.0

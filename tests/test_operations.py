@@ -1,6 +1,7 @@
 """Operations: backfills, the writer lock, kill -9 at several points, hostile inputs."""
 
 import datetime as dt
+import itertools
 import json
 import os
 import shutil
@@ -305,3 +306,36 @@ def test_busy_files_are_retried_then_left_for_the_next_run(tmp_path, monkeypatch
         "flaky.txt"
     ]  # busy: not lost, not quarantined
     assert calls == {"busy.txt": 4, "flaky.txt": 2}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    sizes=st.lists(st.integers(min_value=-1, max_value=5000), max_size=60),
+    max_files=st.integers(min_value=1, max_value=8),
+    max_bytes=st.integers(min_value=1, max_value=12000),
+)
+def test_batches_close_at_a_file_count_or_a_byte_budget(sizes, max_files, max_bytes):
+    from flows.inbox import make_batches
+
+    files = [(f"f{i}", size, 0) for i, size in enumerate(sizes)]
+    batches = make_batches(files, max_files, max_bytes)
+    assert [f for b in batches for f in b] == files  # every file once, in order
+    for b in batches:
+        assert b and len(b) <= max_files
+        # Only a lone file may exceed the byte budget.
+        assert len(b) == 1 or sum(max(0, f[1]) for f in b) <= max_bytes
+    for b, nxt in itertools.pairwise(batches):
+        # A batch closed only because the next file would not fit (or it was full).
+        assert len(b) == max_files or sum(max(0, f[1]) for f in b) + max(0, nxt[0][1]) > max_bytes
+
+
+def test_one_big_drop_does_not_make_one_giant_batch():
+    # The benchmark's shape: many small files, then JSON Lines drops of 100 articles each.
+    from flows.inbox import make_batches
+
+    files = [(f"a{i}.txt", 5_000, 0) for i in range(1_800)] + [
+        (f"drop{i}.jsonl", 650_000, 0) for i in range(40)
+    ]
+    batches = make_batches(files, 1000, 8 * 1024 * 1024)
+    assert max(sum(f[1] for f in b) for b in batches) <= 8 * 1024 * 1024
+    assert len(batches) >= 5  # by file count alone it would be 2, the second of 26 MB
