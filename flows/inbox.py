@@ -43,7 +43,8 @@ def pending_files(
         except OSError:
             files.append((str(path), -1, -1))
             continue
-        if stat.S_ISLNK(st.st_mode):
+        link = stat.S_ISLNK(st.st_mode)
+        if link:
             key = str(path.absolute())
         else:
             parent = real_dirs.get(path.parent)
@@ -53,9 +54,7 @@ def pending_files(
         if known.get(key) == (st.st_size, st.st_mtime_ns):
             unchanged += 1
             continue
-        files.append(
-            (key if not stat.S_ISLNK(st.st_mode) else str(path), st.st_size, st.st_mtime_ns)
-        )
+        files.append((str(path) if link else key, st.st_size, st.st_mtime_ns))
     return files, unchanged
 
 

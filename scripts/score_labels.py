@@ -14,7 +14,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from flows.seeds import load_reference  # noqa: E402
 from transforms.pipeline import Extractors  # noqa: E402
-from transforms.scoring import FIELDS, LabelsError, misses, parse_labels, per_code, prf, score  # noqa: E402
+from transforms.scoring import (  # noqa: E402
+    FIELDS,
+    LabelsError,
+    misses,
+    parse_labels,
+    per_code,
+    precision_recall,
+    prf,
+    score,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,8 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {field:8s} P={p:.3f} R={r:.3f} F1={f:.3f}")
     print(f"\n  {'code':28s} {'gold':>4s} {'tp':>3s} {'fp':>3s} {'fn':>3s} {'P':>6s} {'R':>6s}")
     for code, (tp, fp, fn) in per_code(scored).items():
-        p = tp / (tp + fp) if tp + fp else 1.0
-        r = tp / (tp + fn) if tp + fn else 1.0
+        p, r = precision_recall(tp, fp, fn)
         print(f"  {code:28s} {tp + fn:4d} {tp:3d} {fp:3d} {fn:3d} {p:6.2f} {r:6.2f}")
     if args.misses:
         print()

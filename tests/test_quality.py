@@ -24,7 +24,15 @@ import pytest
 
 from tests.conftest import QUALITY_REPORT, SAMPLES, TESTS
 from transforms.ingest import InputFile
-from transforms.scoring import Labelled, Scored, misses, parse_labels, per_code, prf, score
+from transforms.scoring import (
+    Labelled,
+    misses,
+    parse_labels,
+    per_code,
+    precision_recall,
+    prf,
+    score,
+)
 
 SAMPLE_FLOORS = {"issues": 0.85, "persons": 0.9, "states": 0.9}  # P and R on the five samples
 DEVSET_FLOORS = {"issues": 0.9, "persons": 0.9, "states": 0.9}  # P and R on the whole dev set
@@ -49,8 +57,11 @@ def _gold():
 
 @pytest.fixture(scope="module")
 def scored(extractors):
-    rows = score(_gold(), extractors)
-    return [{"name": r.name, "sample": r.name.endswith(".txt"), **r.pairs} for r in rows]
+    return score(_gold(), extractors)
+
+
+def _is_sample(row) -> bool:
+    return row.name.endswith(".txt")  # the five sample articles; dev passages are .json
 
 
 def report(line: str) -> None:
@@ -63,7 +74,7 @@ def _report(title, rows, floors):
     report(f"\n{title}: precision / recall / F1")
     below = []
     for field, floor in floors.items():
-        p, r, f = prf([row[field] for row in rows])
+        p, r, f = prf(row.pairs[field] for row in rows)
         report(f"  {field:8s} P={p:.3f} R={r:.3f} F1={f:.3f}   floor {floor}")
         if p < floor or r < floor:
             below.append(field)
@@ -71,34 +82,25 @@ def _report(title, rows, floors):
 
 
 def test_sample_articles_meet_floors(scored):
-    below = _report("five sample articles", [r for r in scored if r["sample"]], SAMPLE_FLOORS)
+    below = _report("five sample articles", [r for r in scored if _is_sample(r)], SAMPLE_FLOORS)
     assert not below, f"below the floors: {below}"
 
 
 def test_devset_meets_floors(scored):
     below = _report(f"development set ({len(scored)} texts)", scored, DEVSET_FLOORS)
-    for name, field, fp, fn in _misses(scored):
+    for name, field, fp, fn in misses(scored):
         report(f"  miss {name} {field}: extra {fp} missing {fn}")
     assert not below, f"below the floors: {below}"
 
 
-def _misses(rows):
-    return misses(
-        Scored(r["name"], {f: r[f] for f in ("issues", "persons", "states")}) for r in rows
-    )
-
-
 def test_devset_per_code_precision_recall(scored, reference):
-    counts = per_code(
-        Scored(r["name"], {f: r[f] for f in ("issues", "persons", "states")}) for r in scored
-    )
+    counts = per_code(scored)
     report(f"\nper-code on the development set ({len(scored)} texts)")
     report(f"  {'code':28s} {'gold':>4s} {'tp':>3s} {'fp':>3s} {'fn':>3s} {'P':>6s} {'R':>6s}")
     below = []
     for code in sorted(reference.taxonomy.codes):
         tp, fp, fn = counts.get(code, (0, 0, 0))
-        p = tp / (tp + fp) if tp + fp else 1.0
-        r = tp / (tp + fn) if tp + fn else 1.0
+        p, r = precision_recall(tp, fp, fn)
         report(f"  {code:28s} {tp + fn:4d} {tp:3d} {fp:3d} {fn:3d} {p:6.2f} {r:6.2f}")
         if p < CODE_FLOOR or r < CODE_FLOOR:
             below.append(code)
@@ -107,10 +109,10 @@ def test_devset_per_code_precision_recall(scored, reference):
 
 
 def test_unrelated_articles_get_no_codes(scored):
-    unrelated = [r for r in scored if not r["issues"][1] and not r["sample"]]
+    unrelated = [r for r in scored if not r.pairs["issues"][1] and not _is_sample(r)]
     assert len(unrelated) >= 4
-    assert all(not r["issues"][0] for r in unrelated), [
-        r["name"] for r in unrelated if r["issues"][0]
+    assert all(not r.pairs["issues"][0] for r in unrelated), [
+        r.name for r in unrelated if r.pairs["issues"][0]
     ]
 
 

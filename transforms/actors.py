@@ -37,7 +37,7 @@ TITLES = (
     r"Secretary-General|Ambassador|Envoy|Representative|Adviser|Advisor|Spokesman|Spokeswoman|"
     r"Spokesperson|Gen\.|General|Lt\. Gen\.|Maj\. Gen\.|Brig\. Gen\.|Adm\.|Admiral|Col\.|Colonel|"
     r"Sen\.|Senator|Rep\.|Gov\.|Governor|Mayor|Chairman|Chairwoman|Commander|Director|Professor|"
-    r"Prof\.|Dr\.|Mr\.|Mrs\.|Ms\.|Lawmaker|Rep\.|King|Queen|Emperor|Crown Prince|Justice|Judge|"
+    r"Prof\.|Dr\.|Mr\.|Mrs\.|Ms\.|Rep\.|King|Queen|Emperor|Crown Prince|Justice|Judge|"
     r"Pentagon [Cc]hief|[Dd]efense [Cc]hief|[Tt]op [Dd]iplomat|[Nn]uclear [Ee]nvoy|[Ss]py [Cc]hief|"
     # "false titles" of news style: "coach Hong Myung-bo", "chief negotiator Jeong Eun-bo"
     r"[Cc]oach|[Mm]anager|[Cc]aptain|Capt\.|[Ss]triker|[Cc]hief [Nn]egotiator|[Nn]egotiator|"
@@ -239,7 +239,6 @@ class _Candidate:
     in_gazetteer: bool = True
 
 
-@functools.lru_cache(maxsize=4096)
 @functools.lru_cache(maxsize=4096)
 def _by_first_word(surfaces: tuple[str, ...]) -> dict[str, list[str]]:
     """Surfaces by their first word, longest first (the order an alternation regex tries)."""

@@ -77,11 +77,14 @@ def find_issue_mentions(
                 s_start, s_end = sentences[index]
                 sentence = text[s_start:s_end]
                 if index not in context_ok:
-                    p_start, p_end = sentences[index - 1] if index else (0, 0)
+                    previous = ""
+                    if rule.carry and index:  # only a carry rule looks one sentence back
+                        p_start, p_end = sentences[index - 1]
+                        previous = text[p_start:p_end]
                     context_ok[index] = rule.context_holds(
                         sentence,
                         countries.get(index, set()),
-                        text[p_start:p_end],
+                        previous,
                         countries.get(index - 1, set()),
                     )
                 if not context_ok[index] or _vetoed(code, sentence, start - s_start, end - s_start):

@@ -101,6 +101,11 @@ def score(labelled: Sequence[Labelled], extractors: Extractors) -> list[Scored]:
     return out
 
 
+def precision_recall(tp: int, fp: int, fn: int) -> tuple[float, float]:
+    """Precision and recall from counts (1.0 when there is nothing to be wrong about)."""
+    return (tp / (tp + fp) if tp + fp else 1.0), (tp / (tp + fn) if tp + fn else 1.0)
+
+
 def prf(pairs: Iterable[tuple[frozenset[str], frozenset[str]]]) -> tuple[float, float, float]:
     """Micro precision, recall and F1 over (predicted, gold) set pairs."""
     tp = fp = fn = 0
@@ -108,8 +113,7 @@ def prf(pairs: Iterable[tuple[frozenset[str], frozenset[str]]]) -> tuple[float, 
         tp += len(pred & gold)
         fp += len(pred - gold)
         fn += len(gold - pred)
-    precision = tp / (tp + fp) if tp + fp else 1.0
-    recall = tp / (tp + fn) if tp + fn else 1.0
+    precision, recall = precision_recall(tp, fp, fn)
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return precision, recall, f1
 
