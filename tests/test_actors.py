@@ -152,14 +152,13 @@ def test_photo_credits_give_people(extractors):
 
 def test_surface_lookup_finds_what_the_alternation_regex_finds(extractors):
     from tests.test_issues import _dev_texts
-    from transforms.triggers import WordIndex
 
     matcher = extractors.actors
     for text in [
         *_dev_texts(),
         "U.S.-led USFK, the U.S. and US-Korea ties; Korean_x Korea's the ROK.",
     ]:
-        fast = [(s, e) for s, e, _ in matcher._surface_matches(text, WordIndex(text))]
+        fast = [(s, e) for s, e, _ in matcher._surface_matches(text)]
         assert fast == [m.span() for m in matcher.pattern.finditer(text)], text[:60]
 
 

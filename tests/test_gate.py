@@ -122,12 +122,11 @@ def test_actor_patterns_tried_at_trigger_positions_give_the_finditer_matches(ref
     st.lists(st.sampled_from([*WORDS, "Kim", "Kimberly", "Lee.", "Yoon's", "Thomas-Greenfield"])),
 )
 def test_bare_surname_lookup_matches_the_alternation_regex(surnames, words):
-    from transforms.actors import _boundary_regex, _by_first_word, _literal_matches
-    from transforms.triggers import WordIndex
+    from transforms.actors import _boundary_regex, _leftmost_longest, _occurrences
 
     text = " ".join(words)
     key = tuple(sorted(set(surnames)))
-    fast = [(s, e) for s, e, _ in _literal_matches(text, WordIndex(text), _by_first_word(key))]
+    fast = [(s, e) for s, e, _ in _leftmost_longest(text, _occurrences(text, key))]
     assert fast == [m.span() for m in _boundary_regex(key).finditer(text)]
 
 

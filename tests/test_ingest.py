@@ -90,3 +90,19 @@ def test_html_main_text_and_metadata():
 def test_html_without_text_is_rejected():
     (r,) = decode("nav.html", b"<html><body><nav>Home</nav></body></html>")
     assert isinstance(r, Rejection) and r.reason == "no_main_text"
+
+
+def test_rows_become_arrow_columns_with_missing_keys_as_nulls():
+    from transforms.schema import TABLES, to_arrow
+
+    names = TABLES["sentences"].schema.names
+    full = [
+        {"article_id": "a1", "sentence_index": i, "start": 10 * i, "end": 10 * i + 9}
+        for i in (0, 1)
+    ]
+    table = to_arrow("sentences", full)
+    assert table.schema == TABLES["sentences"].schema
+    assert table.to_pylist() == [{n: r.get(n) for n in names} for r in full]
+    partial = [full[0], {k: v for k, v in full[1].items() if k != "end"}]
+    assert to_arrow("sentences", partial).column("end").to_pylist() == [9, None]
+    assert to_arrow("sentences", []).num_rows == 0

@@ -3,9 +3,10 @@
 import bisect
 import functools
 import re
-from collections.abc import Iterator, Sequence, Set
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence, Set
+from typing import NamedTuple
 
+from transforms.gate import LiteralScanner
 from transforms.reference import Gazetteer, Person
 from transforms.triggers import WordIndex, pattern_triggers
 
@@ -208,8 +209,7 @@ _ROLE_WORDS = {
 }
 
 
-@dataclass(frozen=True)
-class ActorMention:
+class ActorMention(NamedTuple):
     """One reference to an actor in the normalized text."""
 
     sentence_index: int
@@ -225,8 +225,7 @@ class ActorMention:
     in_gazetteer: bool
 
 
-@dataclass(frozen=True)
-class _Candidate:
+class _Candidate(NamedTuple):
     start: int
     end: int
     priority: int
@@ -239,39 +238,33 @@ class _Candidate:
     in_gazetteer: bool = True
 
 
-@functools.lru_cache(maxsize=4096)
-def _by_first_word(surfaces: tuple[str, ...]) -> dict[str, list[str]]:
-    """Surfaces by their first word, longest first (the order an alternation regex tries)."""
-    by_first: dict[str, list[str]] = {}
-    for surface in surfaces:
-        first = re.match(r"\w+", surface)
-        if first:
-            by_first.setdefault(first.group(), []).append(surface)
-    for options in by_first.values():
-        options.sort(key=lambda x: (-len(x), x))
-    return by_first
+def _occurrences(text: str, literals: Iterable[str]) -> Iterator[tuple[int, int, str]]:
+    """Every occurrence of each literal (overlaps included), by ``str.find``: for a few literals."""
+    for literal in literals:
+        i = text.find(literal)
+        while i >= 0:
+            yield i, i + len(literal), literal
+            i = text.find(literal, i + 1)
 
 
-def _literal_matches(
-    text: str, words: WordIndex, by_first: dict[str, list[str]]
-) -> Iterator[tuple[int, int, str]]:
-    """What ``_boundary_regex`` of the surfaces finds (leftmost, longest, non-overlapping),
-    via a dict lookup of each word: no regex per word."""
+def _leftmost_longest(
+    text: str, hits: Iterable[tuple[int, int, str]]
+) -> list[tuple[int, int, str]]:
+    """From all occurrences of some literals, what ``_boundary_regex`` of them finds: whole
+    words only, leftmost first, the longest at each start, non-overlapping."""
+    found: list[tuple[int, int, str]] = []
     last_end = 0
-    for start, end in words.tokens:
-        if start < last_end:
+    for start, stop, literal in sorted(hits, key=lambda h: (h[0], -h[1])):
+        if (
+            start < last_end
+            or (start and (_is_word_char(text[start - 1]) or text[start - 1] == "."))
+            or (stop < len(text) and _is_word_char(text[stop]))
+            or not text.startswith(literal, start)
+        ):
             continue
-        options = by_first.get(text[start:end])
-        if not options or (start and (text[start - 1].isalnum() or text[start - 1] in "._")):
-            continue
-        for surface in options:  # longest first
-            stop = start + len(surface)
-            if text.startswith(surface, start) and not (
-                stop < len(text) and _is_word_char(text[stop])
-            ):
-                yield start, stop, surface
-                last_end = stop
-                break
+        found.append((start, stop, literal))
+        last_end = stop
+    return found
 
 
 @functools.lru_cache(maxsize=4096)
@@ -308,10 +301,13 @@ class ActorMatcher:
                 self._add(surface, "state", s.iso3, R_CAPITAL, 1)
             for surface in s.bodies:
                 self._add(surface, "state", s.iso3, R_BODY, 1)
-        self.by_first = _by_first_word(tuple(self.surfaces))
+        # Surfaces that start with a word character (a match must start a word).
+        self.scanner = LiteralScanner([s for s in self.surfaces if _is_word_char(s[0])])
         self.by_surname: dict[str, list[Person]] = {}
         for p in gazetteer.people.values():
             self.by_surname.setdefault(p.surname, []).append(p)
+        self.alone_surnames = {p.surname for p in gazetteer.people.values() if p.surname_alone}
+        self.surname_scanner = LiteralScanner(sorted(self.by_surname))
         leaders = sorted(
             {p.surname for p in gazetteer.people.values() if p.leader}, key=len, reverse=True
         )
@@ -368,10 +364,11 @@ class ActorMatcher:
         with (tests compare them); built only on demand, never on the hot path."""
         return _boundary_regex(tuple(self.surfaces))
 
-    def _surface_matches(self, text: str, words: WordIndex) -> Iterator[tuple[int, int, str]]:
+    def _surface_matches(self, text: str) -> list[tuple[int, int, str]]:
         """Gazetteer surfaces in ``text``, leftmost-longest and non-overlapping (as the alternation
-        regex would find them)."""
-        return _literal_matches(text, words, self.by_first)
+        regex would find them): one Hyperscan pass over all of them."""
+        literals = self.scanner.literals
+        return _leftmost_longest(text, ((a, b, literals[i]) for a, b, i in self.scanner.scan(text)))
 
     def _add(self, surface: str, kind: str, actor_id: str, resolution: str, priority: int) -> None:
         surface = surface.strip()
@@ -422,7 +419,7 @@ class ActorMatcher:
         cands: list[_Candidate] = []
         traps = [(m.start(), m.end()) for _, t in gaz.traps for m in find(t)]
 
-        for m_start, m_end, surface in self._surface_matches(text, words):
+        for m_start, m_end, surface in self._surface_matches(text):
             for kind, actor_id, resolution, priority in self.surfaces[surface]:
                 if kind == "state" and _inside(traps, m_start, m_end):
                     continue
@@ -525,11 +522,16 @@ class ActorMatcher:
             if c.actor_type == "person":
                 surname_index.setdefault(_surname_of(self, c), c.actor_id)
         sitting = self._sitting_leaders(year)
-        tokens = set(surname_index) | {p.surname for p in gaz.people.values() if p.surname_alone}
-        tokens |= set(sitting)
+        tokens = set(surname_index) | self.alone_surnames | set(sitting)
         if tokens:
-            bare = _by_first_word(tuple(sorted(tokens)))
-            for start, end, surname in _literal_matches(text, words, bare):
+            # Gazetteer surnames in one Hyperscan pass; surnames of unknown people by str.find.
+            hits = [
+                (a, b, lit)
+                for a, b, i in self.surname_scanner.scan(text)
+                if (lit := self.surname_scanner.literals[i]) in tokens
+            ]
+            hits += _occurrences(text, tokens - self.by_surname.keys())
+            for start, end, surname in _leftmost_longest(text, hits):
                 named = named_before(start)
                 if surname in named:
                     extra.append(_coref(chosen, start, end, named[surname]))

@@ -201,3 +201,43 @@ class PatternGate:
         if scratch is None:
             scratch = self._local.scratch = hyperscan.Scratch(self.database)
         return scratch
+
+
+class LiteralScanner:
+    """Every occurrence of many literal strings in one Hyperscan pass, as (start, end, index).
+
+    Texts are scanned as ``to_ascii`` bytes, so a literal with non-ASCII characters may be
+    reported where the text holds other characters of the same stand-in class: callers check
+    each hit against the text (``text.startswith(literal, start)``).
+    """
+
+    def __init__(self, literals: Sequence[str]) -> None:
+        self.literals = tuple(literals)
+        self.lengths = tuple(len(s) for s in self.literals)
+        self.database: hyperscan.Database | None = None
+        if self.literals:
+            self.database = hyperscan.Database()
+            self.database.compile(
+                expressions=[to_ascii(s) for s in self.literals],
+                ids=list(range(len(self.literals))),
+                elements=len(self.literals),
+                flags=0,
+                literal=True,
+            )
+        self._local = threading.local()
+
+    def scan(self, text: str) -> list[tuple[int, int, int]]:
+        """Occurrences (start, end, literal index), overlapping ones included, unordered."""
+        hits: list[tuple[int, int, int]] = []
+        if self.database is None:
+            return hits
+        lengths = self.lengths
+
+        def on_match(index: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
+            hits.append((end - lengths[index], end, index))
+
+        scratch = getattr(self._local, "scratch", None)
+        if scratch is None:
+            scratch = self._local.scratch = hyperscan.Scratch(self.database)
+        self.database.scan(to_ascii(text), match_event_handler=on_match, scratch=scratch)
+        return hits

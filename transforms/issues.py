@@ -4,7 +4,7 @@ import bisect
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence, Set
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from transforms.reference import IssueCode, Taxonomy
 from transforms.triggers import WordIndex
@@ -12,8 +12,7 @@ from transforms.triggers import WordIndex
 TITLE_BONUS = 0.2
 
 
-@dataclass(frozen=True)
-class IssueMention:
+class IssueMention(NamedTuple):
     """One rule hit on an issue code, with its offsets in the normalized text."""
 
     sentence_index: int
@@ -25,8 +24,7 @@ class IssueMention:
     weight: float
 
 
-@dataclass(frozen=True)
-class ArticleIssue:
+class ArticleIssue(NamedTuple):
     """An issue code assigned to an article, with the evidence summed up."""
 
     issue_code: str

@@ -4,6 +4,7 @@ Writers, the Great Expectations suites and the data dictionary are all checked
 against this module by the tests.
 """
 
+import operator
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -483,6 +484,15 @@ def to_arrow(name: str, rows: list[dict]) -> pa.Table:
     schema = TABLES[name].schema
     if not rows:
         return schema.empty_table()
-    # Column lists are several times faster for Arrow than a list of row dicts.
-    columns = {f.name: [r.get(f.name) for r in rows] for f in schema}
-    return pa.Table.from_pydict(columns, schema=schema)
+    # Column lists are several times faster for Arrow than a list of row dicts, and
+    # ``itemgetter`` over rows several times faster than a comprehension calling ``.get``.
+    names = schema.names
+    get = operator.itemgetter(*names)
+    try:
+        values = [get(r) for r in rows] if len(names) > 1 else [(get(r),) for r in rows]
+    except KeyError:  # some row leaves a column out: it is null there
+        values = [tuple(r.get(name) for name in names) for r in rows]
+    arrays = zip(*values, strict=True)
+    return pa.Table.from_arrays(
+        [pa.array(a, type=f.type) for a, f in zip(arrays, schema, strict=True)], schema=schema
+    )

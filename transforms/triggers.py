@@ -105,35 +105,34 @@ def _excludes_word_chars(sub: list) -> bool:
 
 
 class WordIndex:
-    """Word starts of a text by lower-case prefix: 3-letter prefixes, first letters, short words."""
+    """Word starts of a text by the lower-case first ``KEY_LEN`` letters of the word."""
 
     def __init__(self, text: str) -> None:
         self.text = text
         lower = text.lower()
         self.lower = lower
-        by3: dict[str, list[int]] = {}
-        by1: dict[str, list[int]] = {}
-        self.tokens: list[tuple[int, int]] = []  # (start, end) of every word, in order
+        by_prefix: dict[str, list[int]] = {}
         for m in WORD.finditer(lower):
             start = m.start()
-            self.tokens.append((start, m.end()))
-            by1.setdefault(lower[start], []).append(start)
-            if m.end() - start >= KEY_LEN:
-                by3.setdefault(lower[start : start + KEY_LEN], []).append(start)
-        self.by3 = by3
-        self.by1 = by1
+            by_prefix.setdefault(lower[start : start + KEY_LEN], []).append(start)
+        self.by_prefix = by_prefix  # a word shorter than KEY_LEN is its own prefix
+        self._by_letter: dict[str, list[str]] | None = None
 
     def candidates(self, keys: frozenset[str]) -> list[int]:
         """Sorted word starts whose word begins with one of ``keys``."""
         found: list[int] = []
-        lower = self.lower
+        by_prefix = self.by_prefix
         for key in keys:
             if len(key) == KEY_LEN:
-                found.extend(self.by3.get(key, ()))
-            elif len(key) == 1:
-                found.extend(self.by1.get(key, ()))
-            else:
-                found.extend(p for p in self.by1.get(key[0], ()) if lower.startswith(key, p))
+                found.extend(by_prefix.get(key, ()))
+                continue
+            if self._by_letter is None:
+                self._by_letter = {}
+                for prefix in by_prefix:
+                    self._by_letter.setdefault(prefix[0], []).append(prefix)
+            for prefix in self._by_letter.get(key[0], ()):
+                if prefix.startswith(key):
+                    found.extend(by_prefix[prefix])
         return sorted(set(found))
 
     def finditer(
