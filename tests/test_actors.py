@@ -180,3 +180,47 @@ def test_news_style_names_without_a_formal_title(extractors):
     ]
     # Offices and bodies "of" a country are not people.
     assert people("The Prime Minister of Japan and the Bank of Korea met.", extractors) == set()
+
+
+def test_ambiguous_state_needs_a_country_cue(extractors):
+    # Without a cue the name is the U.S. state (or a place we cannot tell apart).
+    assert "GEO" not in states("The team opens a road trip to Georgia on Friday.", extractors)
+    assert "GEO" not in states("Turnout in Georgia broke records. Seoul watched.", extractors)
+    # Cues: another country in the sentence, a country phrase, the demonym or capital elsewhere.
+    assert "GEO" in states("Russia's 2008 war with Georgia alarmed Seoul.", extractors)
+    assert "GEO" in states("Georgia's prime minister visited Seoul.", extractors)
+    assert "GEO" in states("Troops in Georgia trained. Tbilisi thanked Seoul.", extractors)
+    assert "JOR" in states("The king of Jordan met officials in Seoul.", extractors)
+
+
+def test_languages_are_not_states(extractors):
+    text = "The phone translates calls in 13 languages, including Korean, Spanish and German."
+    assert states(text, extractors) == set()
+    assert states("The film was dubbed in Japanese for Tokyo audiences.", extractors) == {"JPN"}
+    # A demonym before a noun is still the state: "Korean waters", "Japanese firms".
+    assert states("Investors from Korean, Japanese and Chinese firms met.", extractors) == {
+        "KOR",
+        "JPN",
+        "CHN",
+    }
+
+
+def test_more_news_style_names(extractors):
+    # Lower-case titles after an office, the role set off by commas, plural titles with "and",
+    # Korean names with the given name first, uncommon Korean surnames.
+    cases = {
+        "Foreign ministry spokesman Wang Wenbin said so.": {"Wang Wenbin"},
+        "His counterpart, James DeHart, said Seoul must pay more.": {"James DeHart"},
+        "Democrats Raphael Warnock and Jon Ossoff won in Georgia.": {
+            "Raphael Warnock",
+            "Jon Ossoff",
+        },
+        "Shortstop Min-jun Park turned two double plays.": {"Min-jun Park"},
+        "Director Bong Joon-ho won the top prize.": {"Bong Joon-ho"},
+        "National security adviser Chang Ho-jin said the review goes on.": {"Chang Ho-jin"},
+    }
+    for text, expected in cases.items():
+        assert people(text, extractors) == expected, text
+    # Hyphenated words that are no given names.
+    found = people("Ex-president Park and President-elect Roh met in Seoul.", extractors)
+    assert not found & {"Ex-president Park", "President-elect Roh"}, found

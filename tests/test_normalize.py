@@ -49,6 +49,16 @@ def test_boilerplate_lines_are_removed_with_rule_ids(reference):
     ]
 
 
+def test_menu_and_breadcrumb_lines_are_removed(reference):
+    text = (
+        "Home | Politics | North Korea | Defense\nHome > National > Diplomacy\n"
+        "Allies meet | Seoul and Washington agree\nSeoul and Washington met on Friday."
+    )
+    body, removed = strip_boilerplate(text, reference.boilerplate)
+    assert body == "Allies meet | Seoul and Washington agree\nSeoul and Washington met on Friday."
+    assert [r.rule_id for r in removed] == ["nav_menu", "nav_menu"]
+
+
 def test_wire_dateline_prefix_is_cut(reference):
     body, removed = strip_boilerplate(
         "SEOUL, Aug. 9 (Yonhap) -- Seoul and Washington agreed.", reference.boilerplate

@@ -45,7 +45,13 @@ TITLES = (
     r"[Aa]ctivist|[Dd]efector|[Ll]awmaker|[Aa]nalyst|[Rr]esearcher|[Ee]conomist|CEO|[Ff]ounder|"
     r"Sgt\.|Sergeant|Lt\.|Lieutenant|Pvt\.|Private First Class|"
     r"(?:Majority |Minority |Supreme |Opposition |Floor )?Leader|Speaker|[Cc]hief [Ee]xecutive|"
-    r"uncle|aunt|sister|brother|wife|husband|daughter|son|father|mother|widow)"
+    r"uncle|aunt|sister|brother|wife|husband|daughter|son|father|mother|widow|"
+    # lower-case titles after an office or body: "ministry spokesman Wang Wenbin", "national
+    # security adviser Chang Ho-jin", "jury president X", "veteran diplomat Sung Kim"
+    r"spokes(?:man|woman|person)|(?:security )?advis[eo]r|director|president|envoy|ambassador|"
+    r"minister|secretary|chairman|chairwoman|diplomat|official|commissioner|"
+    # party labels: "Democrats Raphael Warnock and Jon Ossoff", "Republican Sen."
+    r"Democrats?|Republicans?|Senators|Representatives|Congressmen|Congresswoman|Congressman)"
 )
 NAME = r"[A-Z][a-z]+(?:[-'][A-Za-z]+)?(?: [A-Z]\.)?(?: (?:[A-Z][a-z]+(?:-[a-z]+)?|[A-Z][a-z]*[A-Z][a-z]+)){1,2}"  # one line
 TITLE_NAME = re.compile(
@@ -59,6 +65,25 @@ APPOSITION = re.compile(
     r"columnist|correspondent|reporter|author|premier|governor|negotiator|coach|captain|manager|"
     r"founder|activist|defector|economist|executive|representative|mayor|counterpart)\b"
 )
+# The role first, the name set off by commas: "His counterpart, James DeHart, said".
+ROLE_APPOSITION = re.compile(
+    r"\b(?:counterpart|spokes(?:man|woman|person)|official|adviser|advisor|envoy|negotiator|analyst|"
+    r"expert|director|minister|secretary|ambassador|chief|head|leader|president|chairman|professor|"
+    r"researcher|fellow|lawmaker|senator|diplomat|commander|aide|colleague|predecessor|successor|"
+    rf"deputy|coach|manager|captain),\s+(?P<name>{NAME}),\s"
+)
+# Words around an ambiguous state name that show the country is meant.
+COUNTRY_BEFORE = re.compile(
+    r"(?:\b(?:[Rr]epublic|[Kk]ingdom|country|nation|state|president|[Pp]rime [Mm]inister|king|"
+    r"government|people|invasion|war|border|embassy|ambassador|troops|forces)\s+(?:of|in|with|to)"
+    r"(?:\s+the)?|\bformer Soviet (?:republic|state) of)\s+$"
+)
+COUNTRY_AFTER = re.compile(
+    r"(?:'s|’s)\s+(?:president|prime minister|government|foreign|defen[cs]e|army|military|"
+    r"parliament|capital|king|economy|border|breakaway)\b"
+)
+# More names after a plural title: "Democrats Raphael Warnock and Jon Ossoff".
+AND_NAME = re.compile(rf",?\s+and\s+(?P<name>{NAME})\b")
 BYLINE = re.compile(rf"^By\s+(?P<name>{NAME})\b", re.M)
 PHOTO_CREDIT = re.compile(
     rf"\b(?:[Pp]hoto|[Pp]icture|[Ii]mage)s?\s+(?:by|courtesy\s+of)\s+(?P<name>{NAME})\b"
@@ -185,6 +210,21 @@ NAME_STOPWORDS = frozenset(
 )
 _CAP_AFTER = re.compile(r"\s+[A-Z][a-z]")
 KOREAN_GIVEN = re.compile(r"[A-Z][a-z]+-[a-z]+")
+# Hyphenated words that look like a Korean given name before a surname ("Ex-president Park").
+NOT_A_GIVEN_NAME = (
+    r"(?:Ex|Then|Anti|Pro|Non|Co|Vice|Post|Pre|Mid|Re|Semi|Self|Inter|Sub|Well|All|Half)-"
+)
+# Common Korean surnames in their usual romanizations (a hyphenated given name must follow
+# or precede one of them for an unknown name to be taken as Korean).
+KOREAN_SURNAMES = frozenset(
+    "Kim Gim Lee Yi Rhee Ri Park Pak Bak Choi Choe Jung Jeong Chung Cheong Kang Gang Cho Jo "
+    "Yoon Yun Jang Chang Lim Im Rim Han Oh Seo Suh Shin Sin Kwon Gwon Hwang Ahn An Song Jeon "
+    "Chun Jun Hong Yoo Yu Ryu Ryoo Lyu Ko Go Moon Mun Yang Son Sohn Bae Pae Baek Paik Paek Heo "
+    "Huh Hur Nam Noh Roh Ro Ha Kwak Sung Seong Cha Joo Ju Choo Chu Woo Koo Ku Gu Min Na Ra "
+    "Jin Ji Um Eom Chae Won Bang Pang Kong Gong Hyun Hyeon Byun Byeon Yeom Yeo Seok Sun Sul "
+    "Ma Gil Wi Pyo Myung Ki Ban Geum Ok Yuk Maeng Je Mo Tak Bong Kook Guk Yeon Ham Hahm "
+    "Jegal Namgoong Sunwoo Hwangbo".split()
+)
 # A bare surname this common names too many people to stand for the sitting leader.
 COMMON_KOREAN_SURNAMES = frozenset(
     "Kim Lee Yi Park Choi Choe Jung Jeong Chung Kang Cho Jo Jang Chang Lim Han Oh Seo Shin Kwon "
@@ -331,16 +371,19 @@ class ActorMatcher:
             rf"(?<![\w-])(?P<name>{NAME})\s+of\s+(?:the\s+)?"
             rf"(?:{'|'.join(re.escape(n) for n in state_names)})(?![\w-])"
         )
-        # Korean names in news style, surname + hyphenated given name ("Park In-bee"), with the
-        # surnames of the Koreans the gazetteer knows.
+        # Korean names in news style: surname + hyphenated given name ("Park In-bee"), or the
+        # given name first ("Min-jun Park"), with the common Korean surnames and those of the
+        # Koreans the gazetteer knows.
         korean_surnames = sorted(
-            {p.surname for p in gazetteer.people.values() if p.country in ("KOR", "PRK")},
+            KOREAN_SURNAMES
+            | {p.surname for p in gazetteer.people.values() if p.country in ("KOR", "PRK")},
             key=len,
             reverse=True,
         )
+        surnames = "|".join(re.escape(k) for k in korean_surnames)
         self.korean_name = re.compile(
-            rf"(?<![\w-])(?P<name>(?:{'|'.join(re.escape(k) for k in korean_surnames)})"
-            r" [A-Z][a-z]+-[a-z]+)(?![\w-])"
+            rf"(?<![\w-])(?P<name>(?:{surnames}) {KOREAN_GIVEN.pattern}"
+            rf"|(?!{NOT_A_GIVEN_NAME})[A-Z][a-z]{{0,5}}-[a-z]{{1,6}} (?:{surnames}))(?![\w-])"
         )
         self.ambiguous = {s.iso3 for s in gazetteer.states.values() if s.ambiguous}
         # Where each pattern can start (see transforms.triggers): tried only at those words.
@@ -349,6 +392,7 @@ class ActorMatcher:
             self.title_surname,
             TITLE_NAME,
             APPOSITION,
+            ROLE_APPOSITION,
             BYLINE,
             PHOTO_CREDIT,
             self.name_of_state,
@@ -435,35 +479,42 @@ class ActorMatcher:
         for regex, resolution in (
             (TITLE_NAME, R_TITLE_NAME),
             (APPOSITION, R_APPOSITION),
+            (ROLE_APPOSITION, R_APPOSITION),
             (BYLINE, R_BYLINE),
             (PHOTO_CREDIT, R_PHOTO),
             (self.name_of_state, R_OF_STATE),
             (self.korean_name, R_KOREAN_NAME),
         ):
             for m in find(regex):
-                name = m.group("name")
-                tokens = name.split()
-                if (
-                    any(tok in NAME_STOPWORDS for tok in tokens)
-                    or name in self.surfaces
-                    or (resolution == R_OF_STATE and any(tok in NOT_A_PERSON for tok in tokens))
-                ):
-                    continue
                 s, e = m.span("name")
                 title = m.group(0)[: s - m.start()].strip() if resolution == R_TITLE_NAME else None
-                cands.append(
-                    _Candidate(
-                        s,
-                        e,
-                        0,
-                        person_id_for_unknown(name),
-                        "person",
-                        resolution,
-                        role=title,
-                        name=name,
-                        in_gazetteer=False,
+                spans = [(s, e)]
+                if title and title.endswith("s"):  # a plural title: "Senators X and Y"
+                    more = AND_NAME.match(text, e)
+                    if more:
+                        spans.append(more.span("name"))
+                for s, e in spans:
+                    name = text[s:e]
+                    tokens = name.split()
+                    if (
+                        any(tok in NAME_STOPWORDS for tok in tokens)
+                        or name in self.surfaces
+                        or (resolution == R_OF_STATE and any(t in NOT_A_PERSON for t in tokens))
+                    ):
+                        continue
+                    cands.append(
+                        _Candidate(
+                            s,
+                            e,
+                            0,
+                            person_id_for_unknown(name),
+                            "person",
+                            resolution,
+                            role=title,
+                            name=name,
+                            in_gazetteer=False,
+                        )
                     )
-                )
 
         chosen = _select(cands)
         # Persons named in full so far, by surname, in text order.
@@ -522,15 +573,15 @@ class ActorMatcher:
             if c.actor_type == "person":
                 surname_index.setdefault(_surname_of(self, c), c.actor_id)
         sitting = self._sitting_leaders(year)
-        tokens = set(surname_index) | self.alone_surnames | set(sitting)
-        if tokens:
+        bare = set(surname_index) | self.alone_surnames | set(sitting)
+        if bare:
             # Gazetteer surnames in one Hyperscan pass; surnames of unknown people by str.find.
             hits = [
                 (a, b, lit)
                 for a, b, i in self.surname_scanner.scan(text)
-                if (lit := self.surname_scanner.literals[i]) in tokens
+                if (lit := self.surname_scanner.literals[i]) in bare
             ]
-            hits += _occurrences(text, tokens - self.by_surname.keys())
+            hits += _occurrences(text, bare - self.by_surname.keys())
             for start, end, surname in _leftmost_longest(text, hits):
                 named = named_before(start)
                 if surname in named:
@@ -562,7 +613,47 @@ class ActorMatcher:
                     extra.append(_Candidate(s, m.end(), 1, iso, "state", R_KOREAS))
         chosen = _select(chosen + extra, allow_same_span=True)
         starts = [s for s, _ in sentences]
+        chosen = self._drop_uncued_ambiguous(text, starts, chosen)
         return [self._mention(text, starts, c, year) for c in chosen]
+
+    def _drop_uncued_ambiguous(
+        self, text: str, starts: Sequence[int], chosen: list[_Candidate]
+    ) -> list[_Candidate]:
+        """Keep the name of an ambiguous state ("Georgia", "Jordan", "Chad") only when the
+        article shows the country is meant: its demonym, capital or a government body somewhere,
+        another country named in the same sentence, or a country phrase around it ("Republic
+        of Georgia", "Georgia's president"). "a road trip to Georgia" is not the country."""
+        ambiguous = [
+            c
+            for c in chosen
+            if c.actor_type == "state"
+            and c.actor_id in self.ambiguous
+            and c.resolution in (R_NAME, R_ALIAS)
+        ]
+        if not ambiguous:
+            return chosen
+        cued_anywhere = {
+            c.actor_id
+            for c in chosen
+            if c.actor_type == "state" and c.resolution in (R_DEMONYM, R_CAPITAL, R_BODY)
+        }
+        countries_by_sentence: dict[int, set[str]] = {}
+        for c in chosen:
+            if c.actor_type == "state" and c.actor_id not in self.ambiguous:
+                countries_by_sentence.setdefault(sentence_of(starts, c.start), set()).add(
+                    c.actor_id
+                )
+        dropped = set()
+        for c in ambiguous:
+            if (
+                c.actor_id in cued_anywhere
+                or countries_by_sentence.get(sentence_of(starts, c.start))
+                or COUNTRY_BEFORE.search(text, max(0, c.start - 40), c.start)
+                or COUNTRY_AFTER.match(text, c.end)
+            ):
+                continue
+            dropped.add(c)
+        return [c for c in chosen if c not in dropped]
 
     def _sitting_leaders(self, year: int | None) -> dict[str, str]:
         """Surname -> leader in office in ``year``, when no other known person of that
