@@ -218,6 +218,12 @@ def test_more_news_style_names(extractors):
         "Shortstop Min-jun Park turned two double plays.": {"Min-jun Park"},
         "Director Bong Joon-ho won the top prize.": {"Bong Joon-ho"},
         "National security adviser Chang Ho-jin said the review goes on.": {"Chang Ho-jin"},
+        "Reporting by David Brunnstrom and Hyonhee Shin; Editing by Susan Heavey": {
+            "David Brunnstrom",
+            "Hyonhee Shin",
+            "Susan Heavey",
+        },
+        "Last year's champion, Jennifer Kupcho, defends her title.": {"Jennifer Kupcho"},
     }
     for text, expected in cases.items():
         assert people(text, extractors) == expected, text

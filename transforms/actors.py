@@ -70,7 +70,8 @@ ROLE_APPOSITION = re.compile(
     r"\b(?:counterpart|spokes(?:man|woman|person)|official|adviser|advisor|envoy|negotiator|analyst|"
     r"expert|director|minister|secretary|ambassador|chief|head|leader|president|chairman|professor|"
     r"researcher|fellow|lawmaker|senator|diplomat|commander|aide|colleague|predecessor|successor|"
-    rf"deputy|coach|manager|captain),\s+(?P<name>{NAME}),\s"
+    r"deputy|coach|manager|captain|champion|winner|runner-up|teammate|rival|opponent|partner|"
+    rf"owner|founder|executive|CEO|friend|wife|husband),\s+(?P<name>{NAME}),\s"
 )
 # Words around an ambiguous state name that show the country is meant.
 COUNTRY_BEFORE = re.compile(
@@ -85,6 +86,11 @@ COUNTRY_AFTER = re.compile(
 # More names after a plural title: "Democrats Raphael Warnock and Jon Ossoff".
 AND_NAME = re.compile(rf",?\s+and\s+(?P<name>{NAME})\b")
 BYLINE = re.compile(rf"^By\s+(?P<name>{NAME})\b", re.M)
+# Wire credit lines: "Reporting by David Brunnstrom; Editing by Susan Heavey".
+CREDIT = re.compile(
+    r"\b(?:[Rr]eporting|[Ww]riting|[Ee]diting|[Aa]dditional\s+reporting|[Cc]ompiled)\s+by\s+"
+    rf"(?P<name>{NAME})\b"
+)
 PHOTO_CREDIT = re.compile(
     rf"\b(?:[Pp]hoto|[Pp]icture|[Ii]mage)s?\s+(?:by|courtesy\s+of)\s+(?P<name>{NAME})\b"
 )
@@ -394,6 +400,7 @@ class ActorMatcher:
             APPOSITION,
             ROLE_APPOSITION,
             BYLINE,
+            CREDIT,
             PHOTO_CREDIT,
             self.name_of_state,
             self.korean_name,
@@ -481,6 +488,7 @@ class ActorMatcher:
             (APPOSITION, R_APPOSITION),
             (ROLE_APPOSITION, R_APPOSITION),
             (BYLINE, R_BYLINE),
+            (CREDIT, R_BYLINE),
             (PHOTO_CREDIT, R_PHOTO),
             (self.name_of_state, R_OF_STATE),
             (self.korean_name, R_KOREAN_NAME),
@@ -489,7 +497,8 @@ class ActorMatcher:
                 s, e = m.span("name")
                 title = m.group(0)[: s - m.start()].strip() if resolution == R_TITLE_NAME else None
                 spans = [(s, e)]
-                if title and title.endswith("s"):  # a plural title: "Senators X and Y"
+                # "Senators X and Y", "By X and Y", "Reporting by X and Y"
+                if resolution == R_BYLINE or (title and title.endswith("s")):
                     more = AND_NAME.match(text, e)
                     if more:
                         spans.append(more.span("name"))
