@@ -3,6 +3,7 @@
 import bisect
 import functools
 import re
+import string
 from collections.abc import Iterable, Iterator, Sequence, Set
 from typing import NamedTuple
 
@@ -217,7 +218,7 @@ NAME_STOPWORDS = frozenset(
 _CAP_AFTER = re.compile(r"\s+[A-Z][a-z]")
 KOREAN_GIVEN = re.compile(r"[A-Z][a-z]+-[a-z]+")
 # Hyphenated words that look like a Korean given name before a surname ("Ex-president Park").
-NOT_A_GIVEN_NAME = (
+NOT_A_GIVEN_NAME = re.compile(
     r"(?:Ex|Then|Anti|Pro|Non|Co|Vice|Post|Pre|Mid|Re|Semi|Self|Inter|Sub|Well|All|Half)-"
 )
 # Common Korean surnames in their usual romanizations (a hyphenated given name must follow
@@ -387,9 +388,14 @@ class ActorMatcher:
             reverse=True,
         )
         surnames = "|".join(re.escape(k) for k in korean_surnames)
+        # Two patterns, so each has trigger keys: the surname's, and the hyphenated given
+        # name's first letter ("Min-jun Park"; hyphenated words that are no names are dropped
+        # after the match, see NOT_A_GIVEN_NAME).
         self.korean_name = re.compile(
-            rf"(?<![\w-])(?P<name>(?:{surnames}) {KOREAN_GIVEN.pattern}"
-            rf"|(?!{NOT_A_GIVEN_NAME})[A-Z][a-z]{{0,5}}-[a-z]{{1,6}} (?:{surnames}))(?![\w-])"
+            rf"(?<![\w-])(?P<name>(?:{surnames}) {KOREAN_GIVEN.pattern})(?![\w-])"
+        )
+        self.korean_name_given_first = re.compile(
+            rf"\b(?P<name>[{string.ascii_uppercase}][a-z]{{0,5}}-[a-z]{{1,6}} (?:{surnames}))(?![\w-])"
         )
         self.ambiguous = {s.iso3 for s in gazetteer.states.values() if s.ambiguous}
         # Where each pattern can start (see transforms.triggers): tried only at those words.
@@ -404,6 +410,7 @@ class ActorMatcher:
             PHOTO_CREDIT,
             self.name_of_state,
             self.korean_name,
+            self.korean_name_given_first,
             *(t for _, t in gazetteer.traps),
         ]
         self.triggers = {p: pattern_triggers(p) for p in compiled}
@@ -492,6 +499,7 @@ class ActorMatcher:
             (PHOTO_CREDIT, R_PHOTO),
             (self.name_of_state, R_OF_STATE),
             (self.korean_name, R_KOREAN_NAME),
+            (self.korean_name_given_first, R_KOREAN_NAME),
         ):
             for m in find(regex):
                 s, e = m.span("name")
@@ -507,6 +515,7 @@ class ActorMatcher:
                     tokens = name.split()
                     if (
                         any(tok in NAME_STOPWORDS for tok in tokens)
+                        or NOT_A_GIVEN_NAME.match(name)
                         or name in self.surfaces
                         or (resolution == R_OF_STATE and any(t in NOT_A_PERSON for t in tokens))
                     ):
