@@ -126,3 +126,15 @@ def test_city_dateline_prefix_is_cut_but_not_headlines(reference):
     body, removed = strip_boilerplate("SEOUL, Jan. 5 -- Seoul said.", reference.boilerplate)
     assert body == "Seoul said." and removed[0].text == "SEOUL, Jan. 5 --"
     assert strip_boilerplate("US-Korea ties - a view from Seoul", reference.boilerplate)[1] == ()
+
+
+def test_language_check_refuses_other_latin_script_languages():
+    from transforms.language import detect_language
+
+    # A short German line has one English-looking word ("in"): still not English.
+    assert detect_language("Dies ist ein deutscher Text über das Wetter in Berlin.") == "und"
+    assert detect_language("Le président a dit que la France est prête à aider.") == "und"
+    assert detect_language("El gobierno de Corea del Sur y los Estados Unidos firmaron.") == "und"
+    assert detect_language("Seoul and Washington agree on cost-sharing") == "en"
+    assert detect_language("Die Hard star visits Seoul for the premiere of his film.") == "en"
+    assert detect_language("서울에서 열린 회담은 오늘 끝났다.") == "ko"

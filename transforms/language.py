@@ -45,6 +45,17 @@ _EN_STOPWORDS = frozenset(
         "said",
     ]
 )
+# Function words of other Latin-script languages (German, French, Spanish, Italian, Dutch,
+# Portuguese) that are not English words: a text with more of them than English ones is not
+# English, however short ("Dies ist ein deutscher Text ... in Berlin" has one English "in").
+_OTHER_STOPWORDS = frozenset(
+    "der die das und ist nicht ein eine einen mit für über auch sich dem den des zu von "
+    "le la les et est une dans pour avec sur pas qui du au aux sont "
+    "el los las y es una para con por del al lo como pero más "
+    "il della che di gli sono non nel alla "
+    "het een van zijn niet ook "
+    "os um uma não para com são".split()
+)
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 _SCRIPTS = (
@@ -69,7 +80,10 @@ def detect_language(text: str, sample_chars: int = 5_000) -> str:
     words = _WORD.findall(sample.lower())
     if not words:
         return "und"
-    share = sum(map(_EN_STOPWORDS.__contains__, words)) / len(words)
+    english = sum(map(_EN_STOPWORDS.__contains__, words))
+    if sum(map(_OTHER_STOPWORDS.__contains__, words)) > english:
+        return "und"
+    share = english / len(words)
     if share >= 0.12 or (len(words) < 25 and share >= 0.05):
         return "en"
     return "und"
