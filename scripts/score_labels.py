@@ -15,12 +15,14 @@ sys.path.insert(0, str(ROOT))
 from flows.seeds import load_reference  # noqa: E402
 from transforms.pipeline import Extractors  # noqa: E402
 from transforms.scoring import (  # noqa: E402
+    CODE_TABLE_HEADER,
     FIELDS,
     LabelsError,
+    code_line,
+    field_line,
     misses,
     parse_labels,
     per_code,
-    precision_recall,
     prf,
     score,
 )
@@ -47,12 +49,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(f"{len(scored)} texts: precision / recall / F1")
     for field in FIELDS:
-        p, r, f = prf(row.pairs[field] for row in scored)
-        print(f"  {field:8s} P={p:.3f} R={r:.3f} F1={f:.3f}")
-    print(f"\n  {'code':28s} {'gold':>4s} {'tp':>3s} {'fp':>3s} {'fn':>3s} {'P':>6s} {'R':>6s}")
-    for code, (tp, fp, fn) in per_code(scored).items():
-        p, r = precision_recall(tp, fp, fn)
-        print(f"  {code:28s} {tp + fn:4d} {tp:3d} {fp:3d} {fn:3d} {p:6.2f} {r:6.2f}")
+        print(field_line(field, *prf(row.pairs[field] for row in scored)))
+    print("\n" + CODE_TABLE_HEADER)
+    for code, counts in per_code(scored).items():
+        print(code_line(code, *counts))
     if args.misses:
         print()
         for name, field, extra, missing in misses(scored):

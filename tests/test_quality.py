@@ -33,7 +33,10 @@ import pytest
 from tests.conftest import QUALITY_REPORT, SAMPLES, TESTS
 from transforms.ingest import InputFile
 from transforms.scoring import (
+    CODE_TABLE_HEADER,
     Labelled,
+    code_line,
+    field_line,
     misses,
     parse_labels,
     per_code,
@@ -83,7 +86,7 @@ def _report(title, rows, floors):
     below = []
     for field, floor in floors.items():
         p, r, f = prf(row.pairs[field] for row in rows)
-        report(f"  {field:8s} P={p:.3f} R={r:.3f} F1={f:.3f}   floor {floor}")
+        report(f"{field_line(field, p, r, f)}   floor {floor}")
         if p < floor or r < floor:
             below.append(field)
     return below
@@ -104,12 +107,12 @@ def test_devset_meets_floors(scored):
 def test_devset_per_code_precision_recall(scored, reference):
     counts = per_code(scored)
     report(f"\nper-code on the development set ({len(scored)} texts)")
-    report(f"  {'code':28s} {'gold':>4s} {'tp':>3s} {'fp':>3s} {'fn':>3s} {'P':>6s} {'R':>6s}")
+    report(CODE_TABLE_HEADER)
     below = []
     for code in sorted(reference.taxonomy.codes):
         tp, fp, fn = counts.get(code, (0, 0, 0))
         p, r = precision_recall(tp, fp, fn)
-        report(f"  {code:28s} {tp + fn:4d} {tp:3d} {fp:3d} {fn:3d} {p:6.2f} {r:6.2f}")
+        report(code_line(code, tp, fp, fn))
         if p < CODE_FLOOR or r < CODE_FLOOR:
             below.append(code)
         assert tp + fn >= 2, f"{code} needs at least two positive texts in the dev set"

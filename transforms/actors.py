@@ -58,21 +58,23 @@ NAME = r"[A-Z][a-z]+(?:[-'][A-Za-z]+)?(?: [A-Z]\.)?(?: (?:[A-Z][a-z]+(?:-[a-z]+)
 TITLE_NAME = re.compile(
     rf"(?<![\w-]){TITLES}\s+(?:of\s+[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*\s+)?(?P<name>{NAME})\b"
 )
+# Role nouns next to a name set off by commas, after it ("X, the defense minister") or before
+# it ("his counterpart, X, said"); each pattern adds its own.
+ROLE_NOUNS = (
+    r"minister|secretary|ambassador|adviser|advisor|director|professor|analyst|commander|chief|"
+    r"official|president|spokes(?:man|woman|person)|envoy|researcher|fellow|head|chairman|leader|"
+    r"deputy|lawmaker|senator|diplomat|expert|negotiator|coach|captain|manager|founder|executive|"
+    r"counterpart"
+)
 APPOSITION = re.compile(
     rf"(?<![\w-])(?P<name>{NAME}),\s+(?:the|a|an|who|then|his|her|their|its|[A-Z][\w.-]*'s)\s+(?:[\w.'-]+\s+){{0,5}}?"
-    r"(?:nominee|minister|secretary|ambassador|adviser|advisor|director|professor|analyst|commander|"
-    r"chief|official|president|spokesman|spokeswoman|spokesperson|envoy|researcher|fellow|head|"
-    r"chairman|leader|deputy|lawmaker|senator|general|admiral|diplomat|scholar|expert|editor|"
-    r"columnist|correspondent|reporter|author|premier|governor|negotiator|coach|captain|manager|"
-    r"founder|activist|defector|economist|executive|representative|mayor|counterpart)\b"
+    rf"(?:{ROLE_NOUNS}|nominee|general|admiral|scholar|editor|columnist|correspondent|reporter|"
+    r"author|premier|governor|activist|defector|economist|representative|mayor)\b"
 )
 # The role first, the name set off by commas: "His counterpart, James DeHart, said".
 ROLE_APPOSITION = re.compile(
-    r"\b(?:counterpart|spokes(?:man|woman|person)|official|adviser|advisor|envoy|negotiator|analyst|"
-    r"expert|director|minister|secretary|ambassador|chief|head|leader|president|chairman|professor|"
-    r"researcher|fellow|lawmaker|senator|diplomat|commander|aide|colleague|predecessor|successor|"
-    r"deputy|coach|manager|captain|champion|winner|runner-up|teammate|rival|opponent|partner|"
-    rf"owner|founder|executive|CEO|friend|wife|husband),\s+(?P<name>{NAME}),\s"
+    rf"\b(?:{ROLE_NOUNS}|aide|colleague|predecessor|successor|champion|winner|runner-up|teammate|"
+    rf"rival|opponent|partner|owner|CEO|friend|wife|husband),\s+(?P<name>{NAME}),\s"
 )
 # Words around an ambiguous state name that show the country is meant.
 COUNTRY_BEFORE = re.compile(

@@ -191,16 +191,19 @@ class PatternGate:
                 hits.add(gated[index])
 
             self.database.scan(
-                to_ascii(text), match_event_handler=on_match, scratch=self._scratch()
+                to_ascii(text),
+                match_event_handler=on_match,
+                scratch=_thread_scratch(self._local, self.database),
             )
         return hits
 
-    def _scratch(self) -> "hyperscan.Scratch":
-        """Scratch space of the calling thread: one scan at a time may use a scratch."""
-        scratch = getattr(self._local, "scratch", None)
-        if scratch is None:
-            scratch = self._local.scratch = hyperscan.Scratch(self.database)
-        return scratch
+
+def _thread_scratch(local: threading.local, database: "hyperscan.Database") -> "hyperscan.Scratch":
+    """Scratch space of the calling thread: one scan at a time may use a scratch."""
+    scratch = getattr(local, "scratch", None)
+    if scratch is None:
+        scratch = local.scratch = hyperscan.Scratch(database)
+    return scratch
 
 
 class LiteralScanner:
@@ -236,8 +239,9 @@ class LiteralScanner:
         def on_match(index: int, _start: int, end: int, _flags: int, _ctx: object) -> None:
             hits.append((end - lengths[index], end, index))
 
-        scratch = getattr(self._local, "scratch", None)
-        if scratch is None:
-            scratch = self._local.scratch = hyperscan.Scratch(self.database)
-        self.database.scan(to_ascii(text), match_event_handler=on_match, scratch=scratch)
+        self.database.scan(
+            to_ascii(text),
+            match_event_handler=on_match,
+            scratch=_thread_scratch(self._local, self.database),
+        )
         return hits

@@ -106,6 +106,22 @@ def precision_recall(tp: int, fp: int, fn: int) -> tuple[float, float]:
     return (tp / (tp + fp) if tp + fp else 1.0), (tp / (tp + fn) if tp + fn else 1.0)
 
 
+def field_line(field: str, p: float, r: float, f: float) -> str:
+    """One report line: a field's precision, recall and F1 (from ``prf``)."""
+    return f"  {field:8s} P={p:.3f} R={r:.3f} F1={f:.3f}"
+
+
+CODE_TABLE_HEADER = (
+    f"  {'code':28s} {'gold':>4s} {'tp':>3s} {'fp':>3s} {'fn':>3s} {'P':>6s} {'R':>6s}"
+)
+
+
+def code_line(code: str, tp: int, fp: int, fn: int) -> str:
+    """One row of the per-code table under CODE_TABLE_HEADER."""
+    p, r = precision_recall(tp, fp, fn)
+    return f"  {code:28s} {tp + fn:4d} {tp:3d} {fp:3d} {fn:3d} {p:6.2f} {r:6.2f}"
+
+
 def prf(pairs: Iterable[tuple[frozenset[str], frozenset[str]]]) -> tuple[float, float, float]:
     """Micro precision, recall and F1 over (predicted, gold) set pairs."""
     tp = fp = fn = 0

@@ -110,7 +110,6 @@ class WordIndex:
     def __init__(self, text: str) -> None:
         self.text = text
         lower = text.lower()
-        self.lower = lower
         by_prefix: dict[str, list[int]] = {}
         for m in WORD.finditer(lower):
             start = m.start()
