@@ -308,7 +308,7 @@ def test_busy_files_are_retried_then_left_for_the_next_run(tmp_path, monkeypatch
     assert calls == {"busy.txt": 4, "flaky.txt": 2}
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     sizes=st.lists(st.integers(min_value=-1, max_value=5000), max_size=60),
     max_files=st.integers(min_value=1, max_value=8),
