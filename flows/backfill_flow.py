@@ -14,8 +14,8 @@ from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import unmapped
 
+from flows.batches import cached_extractors
 from flows.ingest_flow import (
-    cached_extractors,
     collect,
     finish_run,
     new_run_id,

@@ -100,22 +100,39 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"alliance run: feeds config: {exc}", file=sys.stderr)
             return 2
     _prefect_env()
-    from flows.inbox import discover_inbox, make_batches, pending_files
-    from flows.ingest_flow import ingest_flow, warm_up
+    from flows.batches import warm_pool, warm_up
+    from flows.inbox import make_batches, scan_inbox
+    from flows.ingest_flow import ingest_flow
     from flows.warehouse import Warehouse
 
     settings = Settings.from_env(batch_size=args.batch_size, warehouse=args.warehouse)
-    # Worker processes pay off only for several batches of files still to read.
+    workers = args.workers or os.cpu_count() or 1
+    # Worker processes pay off only for two or more batches of files still to read.
     try:
         known = Warehouse(settings.warehouse).input_index()
     except Exception:  # an unreadable warehouse is reported by the run itself
         known = {}
-    pending, _ = pending_files(discover_inbox(inbox), known)
-    batches = make_batches(pending, settings.batch_size, settings.batch_bytes)
-    runner = _task_runner(args, len(batches))
-    flow_ = ingest_flow.with_options(task_runner=runner) if runner else ingest_flow
-    warming = warm_up() if runner is None else None  # batches run in this process
-    with _one_api_server(runner is not None), _joined(warming):
+    pending, _, _ = scan_inbox(inbox, known)
+    batches = make_batches(pending, settings.batch_size, settings.batch_bytes, parts=workers)
+    choice = args.task_runner
+    if choice == "auto":
+        choice = "processes" if len(batches) > 1 and workers > 1 else "threads"
+    flow_ = ingest_flow
+    if choice == "dask":
+        flow_ = ingest_flow.with_options(task_runner=_dask_runner(args))
+    elif choice == "processes" and workers != 2:  # one task thread per worker process
+        from prefect.task_runners import ThreadPoolTaskRunner
+
+        flow_ = ingest_flow.with_options(
+            task_runner=ThreadPoolTaskRunner(max_workers=workers)  # type: ignore[arg-type]
+        )
+    with contextlib.ExitStack() as stack:
+        if choice == "processes":
+            # Started before Prefect's server: the workers warm up while it starts.
+            stack.enter_context(warm_pool(workers))
+        else:
+            stack.enter_context(_joined(warm_up() if choice == "threads" else None))
+        stack.enter_context(_one_api_server(choice == "dask"))
         return _finish(
             "run",
             lambda: flow_(
@@ -190,17 +207,8 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     )
 
 
-def _task_runner(args: argparse.Namespace, batches: int):
-    """Threads, worker processes (auto for 3+ batches: uses every core) or Dask."""
-    choice = getattr(args, "task_runner", "auto")
-    if choice == "auto":
-        choice = "processes" if batches > 2 else "threads"
-    if choice == "threads":
-        return None
-    if choice == "processes":
-        from prefect.task_runners import ProcessPoolTaskRunner
-
-        return ProcessPoolTaskRunner(max_workers=args.workers or os.cpu_count() or 2)
+def _dask_runner(args: argparse.Namespace):
+    """Batch tasks on an existing Dask cluster, or on a local one."""
     from prefect_dask import DaskTaskRunner
 
     if args.dask_address:
@@ -428,11 +436,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--task-runner",
         choices=["auto", "threads", "processes", "dask"],
         default="auto",
-        help="where batch tasks run: auto (worker processes for 3+ batches, else threads), "
-        "threads, processes, or a Dask cluster",
+        help="where batches run: auto (worker processes for 2+ batches, else threads), "
+        "threads (in this process), processes (warm worker processes), or a Dask cluster",
     )
     run.add_argument(
-        "--workers", type=int, help="worker processes for --task-runner processes (default: cores)"
+        "--workers",
+        type=int,
+        help="worker processes for --task-runner processes (default: one per core)",
     )
     run.add_argument(
         "--no-report", action="store_true", help="skip rendering <warehouse>/_report after the run"

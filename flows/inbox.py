@@ -9,58 +9,83 @@ from pathlib import Path
 
 from transforms.ingest import InputFile, Rejection, sha256_hex
 
-
-def discover_inbox(inbox: str | Path) -> list[Path]:
-    """Every file under ``inbox`` (recursively, sorted), hidden files included; links are not followed."""
-    root = Path(inbox)
-    if not root.is_dir():
-        raise FileNotFoundError(f"inbox {root} does not exist or is not a folder")
-    found: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames.sort()
-        found.extend(Path(dirpath) / name for name in sorted(filenames))
-        found.extend(Path(dirpath) / d for d in dirnames if (Path(dirpath) / d).is_symlink())
-    return found
-
-
 # A file of the inbox as found by discovery: path, size, modification time (ns).
 FileStat = tuple[str, int, int]
 
 
-def pending_files(
-    found: Iterable[Path], known: Mapping[str, tuple[int, int]]
-) -> tuple[list[FileStat], int]:
-    """Files to read (new or changed since the index ``known`` saw them), and how many are unchanged.
+def scan_inbox(
+    inbox: str | Path, known: Mapping[str, tuple[int, int]]
+) -> tuple[list[FileStat], int, int]:
+    """Files under ``inbox`` to read (new, or changed since the index ``known`` saw them), how
+    many are unchanged, and how many were found.
 
-    A file that cannot be stat'ed is listed with size -1, so reading it reports why.
-    """
+    Recursive and sorted; hidden files included; links are listed, never followed (reading
+    one checks where it points). A file that cannot be stat'ed, or a folder that cannot be
+    listed, is listed with size -1, so reading it reports why. One walk, no Path per file
+    (85,000 files: ~0.7 s where listing, then stat'ing, took ~1.6 s)."""
+    root = Path(inbox)
+    if not root.is_dir():
+        raise FileNotFoundError(f"inbox {root} does not exist or is not a folder")
     files: list[FileStat] = []
-    unchanged = 0
-    real_dirs: dict[Path, str] = {}  # one realpath per folder, not one per file (~50 µs each)
-    for path in found:
+    unchanged = found = 0
+    folders = [(str(root), os.path.realpath(root))]
+    while folders:
+        folder, real = folders.pop()
         try:
-            st = path.lstat()
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
         except OSError:
-            files.append((str(path), -1, -1))
+            if folder == str(root):
+                raise
+            files.append((folder, -1, -1))  # reading it reports why: never skipped silently
             continue
-        link = stat.S_ISLNK(st.st_mode)
-        if link:
-            key = str(path.absolute())
-        else:
-            parent = real_dirs.get(path.parent)
-            if parent is None:
-                parent = real_dirs[path.parent] = str(path.parent.resolve())
-            key = os.path.join(parent, path.name)
-        if known.get(key) == (st.st_size, st.st_mtime_ns):
-            unchanged += 1
-            continue
-        files.append((str(path) if link else key, st.st_size, st.st_mtime_ns))
-    return files, unchanged
+        subfolders = []
+        prefix = real.rstrip("/") + "/"
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                is_dir = False
+            if is_dir:
+                subfolders.append((entry.path, prefix + entry.name))
+                continue
+            found += 1
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError:
+                files.append((entry.path, -1, -1))
+                continue
+            if stat.S_ISLNK(st.st_mode):
+                key = str(Path(entry.path).absolute())
+                if known.get(key) == (st.st_size, st.st_mtime_ns):
+                    unchanged += 1
+                else:
+                    files.append((entry.path, st.st_size, st.st_mtime_ns))
+                continue
+            key = prefix + entry.name
+            if known.get(key) == (st.st_size, st.st_mtime_ns):
+                unchanged += 1
+            else:
+                files.append((key, st.st_size, st.st_mtime_ns))
+        folders.extend(reversed(subfolders))
+    return files, unchanged, found
 
 
-def make_batches(files: list[FileStat], max_files: int, max_bytes: int) -> list[list[FileStat]]:
+# A run split to give every worker a batch still has at least this many files per batch (each
+# batch pays a fixed ~0.6 s of validation).
+MIN_SPLIT_FILES = 100
+
+
+def make_batches(
+    files: list[FileStat], max_files: int, max_bytes: int, parts: int = 1
+) -> list[list[FileStat]]:
     """Consecutive batches of at most ``max_files`` files and ``max_bytes`` bytes (a file
-    larger than ``max_bytes`` gets a batch of its own)."""
+    larger than ``max_bytes`` gets a batch of its own). Files that would make fewer than
+    ``parts`` batches are split into up to ``parts`` (one per worker), of at least
+    ``MIN_SPLIT_FILES`` files each."""
+    if parts > 1:
+        share = max(MIN_SPLIT_FILES, -(-len(files) // parts))
+        max_files = min(max_files, share)
     batches: list[list[FileStat]] = []
     current: list[FileStat] = []
     size = 0

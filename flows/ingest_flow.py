@@ -2,10 +2,8 @@
 
 import datetime as dt
 import functools
-import pickle
 import shutil
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -17,8 +15,9 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import unmapped
 
+from flows.batches import cached_extractors, load_set, pool_workers, process_paths, save_set
 from flows.consumers import write_manifest
-from flows.inbox import FileStat, discover_inbox, make_batches, pending_files, read_inputs
+from flows.inbox import make_batches, scan_inbox
 from flows.lock import warehouse_lock
 from flows.rawstore import store_raw
 from flows.seeds import SEEDS_DIR, load_reference
@@ -26,111 +25,13 @@ from flows.settings import Settings
 from flows.staging import StagedBatch, StagedRun, stage_batch
 from flows.warehouse import Source, Warehouse, runs_json
 from transforms.errors import ValidationFailure
-from transforms.ingest import InputFile, Rejection, sha256_hex
-from transforms.pipeline import Extractors, process_batch, quarantine_row
+from transforms.pipeline import process_batch, quarantine_row
 from transforms.schema import SCHEMA_VERSION, TABLES, to_arrow
 
 
 def new_run_id(now: dt.datetime) -> str:
     """Sortable, unique run id."""
     return now.strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
-
-
-_BUILD_LOCK = threading.Lock()
-
-
-def cached_extractors(seeds_dir: str) -> Extractors:
-    """Reference data compiled once per worker process (tasks get the path, not the object)."""
-    with _BUILD_LOCK:  # a warm-up thread and a task never both build it
-        return _extractors(seeds_dir)
-
-
-@functools.lru_cache(maxsize=4)
-def _extractors(seeds_dir: str) -> Extractors:
-    return Extractors.build(load_reference(Path(seeds_dir)))
-
-
-def warm_up() -> threading.Thread:
-    """Compile the matchers and import Great Expectations (~4 s) in a background thread while
-    Prefect's server starts and the inbox is listed, so the first batch finds them ready.
-    For runs whose batches execute in this process; join the thread before exiting."""
-
-    def work() -> None:
-        from flows.validation import warm_up as warm_up_validation
-
-        try:
-            cached_extractors(str(SEEDS_DIR))
-            warm_up_validation()
-        except Exception:  # the batch that needs them raises the same error, reported properly
-            return
-
-    thread = threading.Thread(target=work, name="alliance-warm-up", daemon=True)
-    thread.start()
-    return thread
-
-
-@functools.lru_cache(maxsize=4)
-def _load_set(path: str) -> frozenset[str]:
-    with open(path, "rb") as fh:
-        return frozenset(pickle.load(fh))
-
-
-def _save_set(values: set[str], path: Path) -> str:
-    with path.open("wb") as fh:
-        pickle.dump(sorted(values), fh, protocol=pickle.HIGHEST_PROTOCOL)
-    return str(path)
-
-
-def process_paths(
-    files: list[FileStat],
-    batch_no: int,
-    inbox: str,
-    warehouse_root: str,
-    max_bytes: int,
-    seeds_dir: str,
-    run_id: str,
-    ingested_at: dt.datetime,
-    seen_path: str,
-    staging: str,
-) -> StagedBatch:
-    """One batch: read files, run the pure pipeline, keep raw copies, validate and stage rows."""
-    ex = cached_extractors(seeds_dir)
-    seen = _load_set(seen_path)
-    t0 = time.perf_counter()
-    items = read_inputs([Path(p) for p, _, _ in files], inbox, max_bytes)
-    read_seconds = time.perf_counter() - t0
-    inputs = [i for i in items if isinstance(i, InputFile)]
-    result = process_batch(
-        inputs, ex, run_id=run_id, ingested_at=ingested_at, seen_sources=seen, seen_content=seen
-    )
-    result.timings["ingest"] = result.timings.get("ingest", 0.0) + read_seconds
-    rejected = [
-        quarantine_row(r, run_id, ingested_at)
-        for r in items
-        if isinstance(r, Rejection) and r.source_sha256 not in seen
-    ]
-    result.inputs_skipped += sum(
-        isinstance(r, Rejection) and r.source_sha256 in seen for r in items
-    )
-    result.files += len(items) - len(inputs)
-    store_raw(warehouse_root, result.raw_units)  # before any row points at them
-    result.raw_units = []
-    stats = {p: (size, mtime) for p, size, mtime in files}
-    index_rows = [
-        {
-            "path": i.source_uri,
-            "size": stats.get(i.source_uri, (len(i.data), 0))[0],
-            "mtime_ns": stats.get(i.source_uri, (0, 0))[1],
-            "sha256": sha256_hex(i.data),
-            "run_id": run_id,
-        }
-        for i in inputs
-        if i.source_uri in stats
-    ]
-    extra = {"inputs": to_arrow("inputs", index_rows)}
-    if rejected:
-        extra["quarantine"] = to_arrow("quarantine", rejected)
-    return stage_batch(result, ex.reference, run_id, staging, batch_no, extra)
 
 
 def process_feeds(
@@ -148,7 +49,7 @@ def process_feeds(
     from flows.feeds import harvest_feeds, load_feed_config
 
     ex = cached_extractors(seeds_dir)
-    seen = _load_set(seen_path)
+    seen = load_set(seen_path)
     harvest = harvest_feeds(load_feed_config(feeds), wh.column_values("articles", "url"))
     for item in harvest.deferred:
         logger.warning("will retry next run: %s", item)
@@ -279,6 +180,7 @@ def finish_run(
         "warehouse": wh.root,
         "inbox": run_row["inbox"],
         "files_seen": run_row["files_seen"],
+        "batches": len(staged.batches),
         "articles_new": run_row["articles_new"],
         "inputs_skipped": run_row["inputs_skipped"],
         "quarantined": run_row["quarantined"],
@@ -350,25 +252,24 @@ def _ingest(
     reference = load_reference()
     wh.ensure_tables()
     staging = staging_folder(wh, run_id)
-    seen_path = _save_set(
+    seen_path = save_set(
         wh.seen_source_hashes() | wh.column_values("articles", "article_id"),
         staging / "seen.pickle",
     )
-    found = discover_inbox(settings.inbox)
-    files, unchanged = pending_files(found, wh.input_index())
+    files, unchanged, found = scan_inbox(settings.inbox, wh.input_index())
     logger.info(
         "run %s: %d files in %s, %d unchanged since they were read",
         run_id,
-        len(found),
+        found,
         settings.inbox,
         unchanged,
     )
-    batches = make_batches(files, settings.batch_size, settings.batch_bytes)
+    batches = make_batches(files, settings.batch_size, settings.batch_bytes, parts=pool_workers())
     inbox_label = str(Path(settings.inbox).resolve())
     run_row = run_row_for(
         run_id, "ingest", started, inbox_label + (f" + feeds {feeds}" if feeds else ""), reference
     )
-    run_row.update(files_seen=len(found), inputs_skipped=unchanged)
+    run_row.update(files_seen=found, inputs_skipped=unchanged)
     futures = process_paths_task.map(
         batches,
         list(range(len(batches))),

@@ -5,12 +5,15 @@ import pytest
 pytestmark = pytest.mark.slow
 
 
-def test_bench_harness_smoke(tmp_path):
+def test_bench_harness_smoke(tmp_path, monkeypatch):
     from bench.corpus import generate
     from bench.run_bench import run_size
 
     counts = generate(tmp_path / "c", 30)
     assert counts == {"txt": 18, "html": 6, "jsonl": 6}
+    # Batches of 15 files: the full run has two or more, so the CLI runs them on its warm
+    # worker processes (the incremental run, one file, stays in the CLI's process).
+    monkeypatch.setenv("ALLIANCE_BATCH_SIZE", "15")
     result = run_size(40, tmp_path)
     assert result["articles_written"] == 40
     assert result["incremental_new_articles"] == 1

@@ -339,3 +339,72 @@ def test_one_big_drop_does_not_make_one_giant_batch():
     batches = make_batches(files, 1000, 8 * 1024 * 1024)
     assert max(sum(f[1] for f in b) for b in batches) <= 8 * 1024 * 1024
     assert len(batches) >= 5  # by file count alone it would be 2, the second of 26 MB
+
+
+def test_scan_lists_new_and_changed_files_sorted_and_counts_the_rest(tmp_path):
+    from flows.inbox import scan_inbox
+
+    inbox = tmp_path / "inbox"
+    (inbox / "b" / "deep").mkdir(parents=True)
+    (inbox / "a").mkdir()
+    for rel in ("z.txt", ".hidden.txt", "b/deep/x.html", "a/y.jsonl", "b/w.txt", "kept.txt"):
+        (inbox / rel).write_text(rel)
+    (inbox / "link.txt").symlink_to(inbox / "z.txt")
+    (inbox / "dirlink").symlink_to(inbox / "a")  # listed (reading refuses it), not followed
+    kept = (inbox / "kept.txt").stat()
+    changed = (inbox / "b" / "w.txt").stat()
+    known = {
+        str(inbox / "kept.txt"): (kept.st_size, kept.st_mtime_ns),
+        str(inbox / "b" / "w.txt"): (changed.st_size + 1, changed.st_mtime_ns),
+    }
+    files, unchanged, found = scan_inbox(inbox, known)
+    assert [os.path.relpath(p, inbox) for p, _, _ in files] == [
+        ".hidden.txt",
+        "dirlink",
+        "link.txt",
+        "z.txt",
+        "a/y.jsonl",
+        "b/w.txt",
+        "b/deep/x.html",
+    ]
+    assert (unchanged, found) == (1, 8)
+    assert dict((os.path.relpath(p, inbox), size) for p, size, _ in files)["z.txt"] == 5
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        scan_inbox(tmp_path / "missing", {})
+
+
+def test_few_files_are_split_so_every_worker_gets_a_batch():
+    from flows.inbox import MIN_SPLIT_FILES, make_batches
+
+    files = [(f"f{i}", 1_000, 0) for i in range(1_000)]
+    assert [len(b) for b in make_batches(files, 1000, 1 << 30)] == [1000]
+    assert [len(b) for b in make_batches(files, 1000, 1 << 30, parts=2)] == [500, 500]
+    assert [len(b) for b in make_batches(files[:7], 1000, 1 << 30, parts=2)] == [7]
+    few = files[: MIN_SPLIT_FILES + 50]  # never below MIN_SPLIT_FILES files a batch
+    assert [len(b) for b in make_batches(few, 1000, 1 << 30, parts=2)] == [MIN_SPLIT_FILES, 50]
+    many = files * 3  # enough batches already: the batch size rules
+    assert [len(b) for b in make_batches(many, 1000, 1 << 30, parts=2)] == [1000, 1000, 1000]
+
+
+def test_warm_worker_processes_give_the_same_tables(tmp_path, prefect_harness, monkeypatch):
+    from flows.batches import pool_workers, warm_pool
+    from flows.ingest_flow import ingest_flow
+
+    inbox = make_inbox(tmp_path)
+    here = ingest_flow(inbox=str(inbox), warehouse=str(tmp_path / "threads"), batch_size=4)
+    with warm_pool(2) as pool:
+        submitted = []
+        real_submit = pool.submit
+
+        def submit(fn, *args, **kwargs):
+            submitted.append(fn)
+            return real_submit(fn, *args, **kwargs)
+
+        monkeypatch.setattr(pool, "submit", submit)
+        assert pool_workers() == 2
+        pooled = ingest_flow(inbox=str(inbox), warehouse=str(tmp_path / "pool"), batch_size=4)
+    assert pool_workers() == 0
+    assert len(submitted) == here["batches"] >= 3  # every batch ran in a worker process
+    assert pooled["articles_new"] == here["articles_new"] >= 5
+    assert pooled["quarantined"] == here["quarantined"] >= 4
+    assert_same(snapshot(tmp_path / "threads"), snapshot(tmp_path / "pool"))

@@ -1,0 +1,174 @@
+"""The work of one batch of inbox files, and the warm worker processes that run it.
+
+Nothing here imports Prefect: a worker process imports only what a batch needs. The CLI starts
+the workers (``warm_pool``) before Prefect's server, so they import their libraries and compile
+the matchers while the server starts; the batch tasks, on threads of the flow's process, hand
+their batch to a worker (``run_batch``) and wait. Without a pool, the batch runs in the task's
+own process (threads, Prefect's process pool, Dask).
+"""
+
+import concurrent.futures as cf
+import contextlib
+import datetime as dt
+import functools
+import multiprocessing
+import pickle
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import ParamSpec, TypeVar
+
+from flows.inbox import FileStat, read_inputs
+from flows.rawstore import store_raw
+from flows.seeds import SEEDS_DIR, load_reference
+from flows.staging import StagedBatch, stage_batch
+from transforms.ingest import InputFile, Rejection, sha256_hex
+from transforms.pipeline import Extractors, process_batch, quarantine_row
+from transforms.schema import to_arrow
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+_BUILD_LOCK = threading.Lock()
+
+
+def cached_extractors(seeds_dir: str) -> Extractors:
+    """Reference data compiled once per worker process (tasks get the path, not the object)."""
+    with _BUILD_LOCK:  # a warm-up thread and a task never both build it
+        return _extractors(seeds_dir)
+
+
+@functools.lru_cache(maxsize=4)
+def _extractors(seeds_dir: str) -> Extractors:
+    return Extractors.build(load_reference(Path(seeds_dir)))
+
+
+def _warm(seeds_dir: str) -> None:
+    """Compile the matchers and import Great Expectations (~5 s) before the first batch."""
+    from flows.validation import warm_up as warm_up_validation
+
+    try:
+        cached_extractors(seeds_dir)
+        warm_up_validation()
+    except Exception:  # the batch that needs them raises the same error, reported properly
+        return
+
+
+def warm_up() -> threading.Thread:
+    """``_warm`` in a background thread while Prefect's server starts and the inbox is listed,
+    for runs whose batches execute in this process; join the thread before exiting."""
+    thread = threading.Thread(
+        target=_warm, args=(str(SEEDS_DIR),), name="alliance-warm-up", daemon=True
+    )
+    thread.start()
+    return thread
+
+
+@functools.lru_cache(maxsize=4)
+def load_set(path: str) -> frozenset[str]:
+    with open(path, "rb") as fh:
+        return frozenset(pickle.load(fh))
+
+
+def save_set(values: set[str], path: Path) -> str:
+    with path.open("wb") as fh:
+        pickle.dump(sorted(values), fh, protocol=pickle.HIGHEST_PROTOCOL)
+    return str(path)
+
+
+_POOL: cf.ProcessPoolExecutor | None = None
+_POOL_WORKERS = 0
+
+
+def pool_workers() -> int:
+    """Worker processes of the open ``warm_pool`` (0 without one): a run splits into as many
+    batches at least, so that every worker gets one."""
+    return _POOL_WORKERS
+
+
+@contextlib.contextmanager
+def warm_pool(workers: int, seeds_dir: str = str(SEEDS_DIR)) -> Iterator[cf.ProcessPoolExecutor]:
+    """``workers`` processes, started now and warming up in the background, that ``in_pool``
+    uses until the block ends."""
+    global _POOL, _POOL_WORKERS
+    pool = cf.ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),  # never fork a threaded process
+        initializer=_warm,
+        initargs=(seeds_dir,),
+    )
+    try:
+        for _ in range(workers):  # a submit starts a process while none is idle: start them all
+            pool.submit(int)
+        _POOL, _POOL_WORKERS = pool, workers
+        yield pool
+    finally:
+        _POOL, _POOL_WORKERS = None, 0
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def in_pool(fn: Callable[P, T]) -> Callable[P, T]:
+    """``fn`` run by a warm worker process while a ``warm_pool`` is open, else in this process."""
+
+    @functools.wraps(fn)
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        pool = _POOL
+        if pool is None:  # no pool, or this is a worker
+            return fn(*args, **kwargs)
+        return pool.submit(run, *args, **kwargs).result()
+
+    return run
+
+
+@in_pool
+def process_paths(
+    files: list[FileStat],
+    batch_no: int,
+    inbox: str,
+    warehouse_root: str,
+    max_bytes: int,
+    seeds_dir: str,
+    run_id: str,
+    ingested_at: dt.datetime,
+    seen_path: str,
+    staging: str,
+) -> StagedBatch:
+    """One batch: read files, run the pure pipeline, keep raw copies, validate and stage rows."""
+    ex = cached_extractors(seeds_dir)
+    seen = load_set(seen_path)
+    t0 = time.perf_counter()
+    items = read_inputs([Path(p) for p, _, _ in files], inbox, max_bytes)
+    read_seconds = time.perf_counter() - t0
+    inputs = [i for i in items if isinstance(i, InputFile)]
+    result = process_batch(
+        inputs, ex, run_id=run_id, ingested_at=ingested_at, seen_sources=seen, seen_content=seen
+    )
+    result.timings["ingest"] = result.timings.get("ingest", 0.0) + read_seconds
+    rejected = [
+        quarantine_row(r, run_id, ingested_at)
+        for r in items
+        if isinstance(r, Rejection) and r.source_sha256 not in seen
+    ]
+    result.inputs_skipped += sum(
+        isinstance(r, Rejection) and r.source_sha256 in seen for r in items
+    )
+    result.files += len(items) - len(inputs)
+    store_raw(warehouse_root, result.raw_units)  # before any row points at them
+    result.raw_units = []
+    stats = {p: (size, mtime) for p, size, mtime in files}
+    index_rows = [
+        {
+            "path": i.source_uri,
+            "size": stats.get(i.source_uri, (len(i.data), 0))[0],
+            "mtime_ns": stats.get(i.source_uri, (0, 0))[1],
+            "sha256": sha256_hex(i.data),
+            "run_id": run_id,
+        }
+        for i in inputs
+        if i.source_uri in stats
+    ]
+    extra = {"inputs": to_arrow("inputs", index_rows)}
+    if rejected:
+        extra["quarantine"] = to_arrow("quarantine", rejected)
+    return stage_batch(result, ex.reference, run_id, staging, batch_no, extra)
