@@ -408,3 +408,35 @@ def test_warm_worker_processes_give_the_same_tables(tmp_path, prefect_harness, m
     assert pooled["articles_new"] == here["articles_new"] >= 5
     assert pooled["quarantined"] == here["quarantined"] >= 4
     assert_same(snapshot(tmp_path / "threads"), snapshot(tmp_path / "pool"))
+
+
+def test_wide_tables_are_written_in_small_row_groups(tmp_path):
+    # The Delta writer holds a row group in memory: the articles' texts go in groups of
+    # ROW_GROUP_ROWS rows, not the writer's default of a million.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from flows.warehouse import ROW_GROUP_ROWS, Warehouse
+
+    schema = TABLES["articles"].schema
+    n = ROW_GROUP_ROWS["articles"] * 2 + 10
+    value = {
+        pa.string(): "x",
+        pa.int32(): 1,
+        pa.bool_(): True,
+        pa.date32(): dt.date(2024, 1, 1),
+        pa.timestamp("us", tz="UTC"): dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+    }
+    columns = {f.name: [value[f.type]] * n for f in schema}
+    columns["article_id"] = [f"a{i:06d}" for i in range(n)]
+    wh = Warehouse(str(tmp_path / "wh"))
+    wh.ensure_tables()
+    wh.commit({"articles": pa.table(columns, schema=schema)})
+    files = DeltaTable(str(tmp_path / "wh" / "articles")).file_uris()
+    groups = [
+        pq.ParquetFile(f).metadata.row_group(i).num_rows
+        for f in files
+        for i in range(pq.ParquetFile(f).metadata.num_row_groups)
+    ]
+    assert sum(groups) == n
+    assert max(groups) <= ROW_GROUP_ROWS["articles"] and len(groups) >= 3
