@@ -1,5 +1,7 @@
 """Issue extraction on passages we wrote: rules, inflections, vetoes, the article-level decision."""
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -146,7 +148,25 @@ def test_trigger_positions_give_exactly_the_finditer_matches(reference):
             )
 
 
+def test_trigger_positions_hold_after_letters_whose_lower_case_is_longer():
+    # "İ".lower() is two characters: an index of text.lower() put every later word one off.
+    from transforms.triggers import WordIndex, pattern_triggers
+
+    text = "Talks in İzmir and İstanbul: a nuclear test, NUCLEAR tests and ſtrike drills."
+    index = WordIndex(text)
+    for pattern in (
+        re.compile(r"\bnuclear\s+tests?\b"),
+        re.compile(r"\bnuclear\s+tests?\b", re.IGNORECASE),
+        re.compile(r"(?<![\w-])(?:strike|istanbul)\b", re.IGNORECASE),
+        re.compile(r"\bİzmir\b"),
+    ):
+        fast = [m.span() for m in index.finditer(pattern, pattern_triggers(pattern))]
+        assert fast == [m.span() for m in pattern.finditer(text)] != [], pattern.pattern
+
+
 WORDS = [
+    "İzmir",
+    "NUCLEAR",
     "North",
     "Korea",
     "missile",

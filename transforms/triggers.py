@@ -24,6 +24,14 @@ class _Unbounded(Exception):
     """The start of the pattern cannot be reduced to word keys."""
 
 
+def fold(text: str) -> str:
+    """Lower case, one character for one (positions keep), covering what ``re.IGNORECASE``
+    equates: "İ" -> "i" (``str.lower`` gives two characters), "ſ" -> "s", "K" (Kelvin) -> "k"."""
+    if text.isascii():
+        return text.lower()
+    return "".join((c.upper().lower() or c)[0] for c in text)
+
+
 def pattern_triggers(pattern: re.Pattern[str]) -> frozenset[str] | None:
     """Lower-case word-start keys every match begins with, or None when they cannot be derived."""
     try:
@@ -84,13 +92,13 @@ def _word_chars(op: object, av: object) -> set[str] | None:
     """Lower-case letters or digits one item can match, or None if it can match anything else."""
     if op is C.LITERAL:
         ch = chr(av)  # type: ignore[arg-type]
-        return {ch.lower()} if ch.isalnum() else None
+        return {fold(ch)} if ch.isalnum() else None
     if op is C.IN:
         chars = set()
         for op2, av2 in av:  # type: ignore[attr-defined]
             if op2 is not C.LITERAL or not chr(av2).isalnum():
                 return None
-            chars.add(chr(av2).lower())
+            chars.add(fold(chr(av2)))
         return chars
     return None
 
@@ -105,11 +113,11 @@ def _excludes_word_chars(sub: list) -> bool:
 
 
 class WordIndex:
-    """Word starts of a text by the lower-case first ``KEY_LEN`` letters of the word."""
+    """Word starts of a text by the first ``KEY_LEN`` letters of the word, folded (``fold``)."""
 
     def __init__(self, text: str) -> None:
         self.text = text
-        lower = text.lower()
+        lower = fold(text)
         by_prefix: dict[str, list[int]] = {}
         for m in WORD.finditer(lower):
             start = m.start()
