@@ -1,5 +1,8 @@
 """Actor extraction on passages we wrote: states, people, organizations and traps."""
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from transforms.sentences import split_sentences
 
 
@@ -160,6 +163,60 @@ def test_surface_lookup_finds_what_the_alternation_regex_finds(extractors):
     ]:
         fast = [(s, e) for s, e, _ in matcher._surface_matches(text)]
         assert fast == [m.span() for m in matcher.pattern.finditer(text)], text[:60]
+
+
+NAME_OF_STATE_PIECES = [
+    "Kim",
+    "Yuna",
+    "Lydia",
+    "Ko",
+    "O'Brien",
+    "Jean-Pierre",
+    "J.",
+    "McAllister",
+    "DeHart",
+    "of",
+    "the",
+    "New Zealand",
+    "Korea",
+    "South Korea",
+    "Philippines",
+    "Koreas",
+    "minister",
+    "said",
+    "(",
+    ",",
+    "\n",
+    "  ",
+    "-",
+]
+
+
+def _names_of_state_agree(matcher, text):
+    from transforms.triggers import WordIndex
+
+    fast = [m.span("name") for m in matcher._names_of_state(WordIndex(text))]
+    assert fast == [m.span("name") for m in matcher.name_of_state.finditer(text)], text[:80]
+    return fast
+
+
+def test_names_before_of_state_found_backwards_as_the_regex_finds_them(extractors):
+    from tests.test_issues import _dev_texts
+
+    matcher = extractors.actors
+    found = sum(len(_names_of_state_agree(matcher, text)) for text in _dev_texts())
+    assert found > 0
+    text = "Kim Yuna of South Korea won; Lydia J. Ko\n of the Philippines and Jean-Pierre of Korea"
+    assert [text[a:b] for a, b in _names_of_state_agree(matcher, text)] == [
+        "Kim Yuna",
+        "Lydia J. Ko",
+    ]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(NAME_OF_STATE_PIECES), max_size=30), st.sampled_from([" ", ""]))
+def test_names_before_of_state_on_generated_text(extractors, pieces, glue):
+    _names_of_state_agree(extractors.actors, glue.join(pieces))
 
 
 def test_news_style_names_without_a_formal_title(extractors):

@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from transforms.gate import LiteralScanner
 from transforms.reference import Gazetteer, Person
-from transforms.triggers import WordIndex, pattern_triggers
+from transforms.triggers import WORD, WordIndex, matches_from, pattern_triggers
 
 # Resolution labels recorded on every actor mention.
 R_NAME = "gazetteer_name"
@@ -376,10 +376,10 @@ class ActorMatcher:
             key=len,
             reverse=True,
         )
-        self.name_of_state = re.compile(
-            rf"(?<![\w-])(?P<name>{NAME})\s+of\s+(?:the\s+)?"
-            rf"(?:{'|'.join(re.escape(n) for n in state_names)})(?![\w-])"
-        )
+        of_state = rf"of\s+(?:the\s+)?(?:{'|'.join(re.escape(n) for n in state_names)})(?![\w-])"
+        self.name_of_state = re.compile(rf"(?<![\w-])(?P<name>{NAME})\s+{of_state}")
+        # Its matches are found from the "of <state>" after the name (see _names_of_state).
+        self.of_state = re.compile(rf"(?<![\w-]){of_state}")
         # Korean names in news style: surname + hyphenated given name ("Park In-bee"), or the
         # given name first ("Min-jun Park"), with the common Korean surnames and those of the
         # Koreans the gazetteer knows.
@@ -410,7 +410,7 @@ class ActorMatcher:
             BYLINE,
             CREDIT,
             PHOTO_CREDIT,
-            self.name_of_state,
+            self.of_state,
             self.korean_name,
             self.korean_name_given_first,
             *(t for _, t in gazetteer.traps),
@@ -423,6 +423,32 @@ class ActorMatcher:
         """The surfaces as one alternation regex: the reference `_surface_matches` must agree
         with (tests compare them); built only on demand, never on the hot path."""
         return _boundary_regex(tuple(self.surfaces))
+
+    def _names_of_state(self, words: WordIndex) -> Iterator[re.Match[str]]:
+        """``name_of_state.finditer(text)``'s matches, found backwards from each "of <state>".
+
+        A name has no trigger keys (any capitalized word may start one), so the pattern would
+        be tried at every position; it ends right before the white space in front of "of", and
+        has at most three spaces, so its start is a capitalized word start after the fourth
+        space before that.
+        """
+        text = words.text
+        starts: set[int] = set()
+        for anchor in words.finditer(self.of_state, self.triggers[self.of_state]):
+            end = anchor.start()
+            while end and text[end - 1].isspace():
+                end -= 1
+            if end == anchor.start() or not ("a" <= text[end - 1] <= "z"):
+                continue  # a name ends in a lower-case letter, then white space
+            lo = end
+            for _ in range(4):
+                lo = text.rfind(" ", 0, lo)
+                if lo < 0:
+                    break
+            starts.update(
+                m.start() for m in WORD.finditer(text, lo + 1, end) if "A" <= m.group()[0] <= "Z"
+            )
+        return matches_from(self.name_of_state, text, sorted(starts))
 
     def _surface_matches(self, text: str) -> list[tuple[int, int, str]]:
         """Gazetteer surfaces in ``text``, leftmost-longest and non-overlapping (as the alternation
@@ -473,7 +499,11 @@ class ActorMatcher:
         trig = self.triggers
 
         def find(pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
-            if possible is None or pattern in possible:
+            if pattern is self.name_of_state:
+                pattern = self.of_state  # what the gate knows: every match contains one
+                if possible is None or pattern in possible:
+                    yield from self._names_of_state(words)
+            elif possible is None or pattern in possible:
                 yield from words.finditer(pattern, trig.get(pattern))
 
         cands: list[_Candidate] = []

@@ -149,12 +149,17 @@ class WordIndex:
         if keys is None:
             yield from pattern.finditer(self.text)
             return
-        starts = self.candidates(keys)
-        i = 0
-        while i < len(starts):
-            m = pattern.match(self.text, starts[i])
-            if m is None or m.end() == m.start():
-                i += 1
-                continue
-            yield m
-            i = bisect_left(starts, m.end(), i + 1)
+        yield from matches_from(pattern, self.text, self.candidates(keys))
+
+
+def matches_from(pattern: re.Pattern[str], text: str, starts: list[int]) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)``'s matches when every one starts at one of the sorted ``starts``:
+    tried there in order, skipping positions inside the previous match."""
+    i = 0
+    while i < len(starts):
+        m = pattern.match(text, starts[i])
+        if m is None or m.end() == m.start():
+            i += 1
+            continue
+        yield m
+        i = bisect_left(starts, m.end(), i + 1)
