@@ -219,6 +219,23 @@ def test_names_before_of_state_on_generated_text(extractors, pieces, glue):
     _names_of_state_agree(extractors.actors, glue.join(pieces))
 
 
+def test_title_patterns_tried_at_title_starts_give_the_finditer_matches(extractors):
+    from tests.test_issues import _dev_texts
+    from transforms.actors import TITLE_NAME
+    from transforms.triggers import WordIndex, matches_from
+
+    matcher = extractors.actors
+    found = 0
+    texts = [*_dev_texts(), "Deputy Prime Minister Choo Kyung-ho and former Defense Minister Lee"]
+    for text in texts:
+        starts = matcher._title_starts(WordIndex(text))
+        for pattern in (TITLE_NAME, matcher.title_surname):
+            fast = [m.span() for m in matches_from(pattern, text, starts)]
+            assert fast == [m.span() for m in pattern.finditer(text)], text[:80]
+            found += len(fast)
+    assert found > 0
+
+
 def test_news_style_names_without_a_formal_title(extractors):
     # False titles, possessive appositions, "Name of Country", kinship, Korean name shape.
     assert people("South Korea captain Son Heung-min scored twice.", extractors) == {

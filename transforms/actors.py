@@ -58,6 +58,9 @@ NAME = r"[A-Z][a-z]+(?:[-'][A-Za-z]+)?(?: [A-Z]\.)?(?: (?:[A-Z][a-z]+(?:-[a-z]+)
 TITLE_NAME = re.compile(
     rf"(?<![\w-]){TITLES}\s+(?:of\s+[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*\s+)?(?P<name>{NAME})\b"
 )
+# Where a title starts: both title patterns (TITLE_NAME, ActorMatcher.title_surname) are tried
+# only there, the long title alternation tried once per word instead of once per pattern.
+TITLE_START = re.compile(rf"(?<![\w-]){TITLES}\s")
 # Role nouns next to a name set off by commas, after it ("X, the defense minister") or before
 # it ("his counterpart, X, said"); each pattern adds its own.
 ROLE_NOUNS = (
@@ -416,6 +419,10 @@ class ActorMatcher:
             *(t for _, t in gazetteer.traps),
         ]
         self.triggers = {p: pattern_triggers(p) for p in compiled}
+        title_keys = pattern_triggers(TITLE_START)
+        if title_keys is None:
+            raise ValueError("TITLES must start with words: the title patterns need their keys")
+        self.title_keys = title_keys
         self._sitting: dict[int | None, dict[str, str]] = {}
 
     @functools.cached_property
@@ -423,6 +430,10 @@ class ActorMatcher:
         """The surfaces as one alternation regex: the reference `_surface_matches` must agree
         with (tests compare them); built only on demand, never on the hot path."""
         return _boundary_regex(tuple(self.surfaces))
+
+    def _title_starts(self, words: WordIndex) -> list[int]:
+        """Word starts where a title begins: every match of the title patterns starts at one."""
+        return [p for p in words.candidates(self.title_keys) if TITLE_START.match(words.text, p)]
 
     def _names_of_state(self, words: WordIndex) -> Iterator[re.Match[str]]:
         """``name_of_state.finditer(text)``'s matches, found backwards from each "of <state>".
@@ -498,13 +509,21 @@ class ActorMatcher:
         words = words or WordIndex(text)
         trig = self.triggers
 
+        title_starts: list[int] | None = None
+
         def find(pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
             if pattern is self.name_of_state:
                 pattern = self.of_state  # what the gate knows: every match contains one
                 if possible is None or pattern in possible:
                     yield from self._names_of_state(words)
             elif possible is None or pattern in possible:
-                yield from words.finditer(pattern, trig.get(pattern))
+                if pattern is TITLE_NAME or pattern is self.title_surname:
+                    nonlocal title_starts
+                    if title_starts is None:
+                        title_starts = self._title_starts(words)
+                    yield from matches_from(pattern, text, title_starts)
+                else:
+                    yield from words.finditer(pattern, trig.get(pattern))
 
         cands: list[_Candidate] = []
         traps = [(m.start(), m.end()) for _, t in gaz.traps for m in find(t)]
