@@ -126,6 +126,8 @@ class NormalizedText:
 def clean_text(raw: str) -> str:
     """Repair Unicode and normalize quotes, dashes, bullets and whitespace (idempotent)."""
     text = _clean_once(raw)
+    if _skips_ftfy(raw):
+        return text  # without ftfy one pass is a fixpoint (tests/test_normalize.py)
     # ftfy can need a second look once whitespace is settled; stop at the fixpoint.
     for _ in range(3):
         again = _clean_once(text)
@@ -135,9 +137,13 @@ def clean_text(raw: str) -> str:
     return text
 
 
+def _skips_ftfy(raw: str) -> bool:
+    """Plain ASCII without entities has nothing for ftfy to repair."""
+    return raw.isascii() and "&" not in raw
+
+
 def _clean_once(raw: str) -> str:
-    # Plain ASCII without entities has nothing for ftfy to repair: skip its (slow) pass.
-    text = raw if raw.isascii() and "&" not in raw else ftfy.fix_text(raw, normalization="NFC")
+    text = raw if _skips_ftfy(raw) else ftfy.fix_text(raw, normalization="NFC")
     text = text.translate(_TRANSLATE)
     text = CONTROL.sub("", text)
     lines = [SPACES.sub(" ", BULLET.sub("- ", line)).strip() for line in text.split("\n")]
