@@ -11,6 +11,7 @@ import concurrent.futures as cf
 import contextlib
 import datetime as dt
 import functools
+import gc
 import multiprocessing
 import pickle
 import threading
@@ -55,6 +56,15 @@ def _warm(seeds_dir: str) -> None:
         return
 
 
+def _warm_worker(seeds_dir: str) -> None:
+    """A pool worker's start: ``_warm``, then everything it loaded moved out of the garbage
+    collector's view. Those ~280k long-lived objects (compiled patterns, Great Expectations)
+    were traversed by every full collection: ~0.9 s of a 1,000-article batch, ~0.15 s frozen."""
+    _warm(seeds_dir)
+    gc.collect()
+    gc.freeze()
+
+
 def warm_up() -> threading.Thread:
     """``_warm`` in a background thread while Prefect's server starts and the inbox is listed,
     for runs whose batches execute in this process; join the thread before exiting."""
@@ -95,7 +105,7 @@ def warm_pool(workers: int, seeds_dir: str = str(SEEDS_DIR)) -> Iterator[cf.Proc
     pool = cf.ProcessPoolExecutor(
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),  # never fork a threaded process
-        initializer=_warm,
+        initializer=_warm_worker,
         initargs=(seeds_dir,),
     )
     try:

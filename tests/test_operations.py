@@ -1,6 +1,7 @@
 """Operations: backfills, the writer lock, kill -9 at several points, hostile inputs."""
 
 import datetime as dt
+import gc
 import itertools
 import json
 import os
@@ -400,6 +401,9 @@ def test_warm_worker_processes_give_the_same_tables(tmp_path, prefect_harness, m
             submitted.append(fn)
             return real_submit(fn, *args, **kwargs)
 
+        # A worker starts with what it loaded (matchers, Great Expectations) frozen out of the
+        # garbage collector's full passes.
+        assert pool.submit(gc.get_freeze_count).result() > 10_000
         monkeypatch.setattr(pool, "submit", submit)
         assert pool_workers() == 2
         pooled = ingest_flow(inbox=str(inbox), warehouse=str(tmp_path / "pool"), batch_size=4)
