@@ -13,22 +13,33 @@ def raw_path(root: str, sha256: str, suffix: str) -> Path:
 
 
 def store_raw(root: str, units: Iterable[tuple[str, str, bytes]]) -> int:
-    """Write units not stored yet (atomically: temp file, fsync, rename); returns how many."""
+    """Write units not stored yet; returns how many.
+
+    Each goes to a temp file renamed into place (a reader never sees half a file), and one
+    ``os.sync`` at the end makes them all durable before the caller commits rows that point
+    at them (an fsync per file was ~60% of the time for 1,000 small units). A file a crash
+    left short of its unit's bytes is written again.
+    """
     if "://" in root:
         return 0  # object stores: keep the inbox (see README, "Beyond one machine")
     written = 0
+    folders: set[Path] = set()
     for sha, suffix, data in units:
         path = raw_path(root, sha, suffix)
-        if path.exists():
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            if path.stat().st_size == len(data):
+                continue
+        except FileNotFoundError:
+            pass
+        if path.parent not in folders:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            folders.add(path.parent)
         tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-        with tmp.open("wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+        tmp.write_bytes(data)
         tmp.replace(path)
         written += 1
+    if written:
+        os.sync()
     return written
 
 

@@ -261,7 +261,7 @@ def test_hostile_html_is_quarantined_not_crashed(extractors):
 
 def test_samples_are_stored_raw_and_replayable(tmp_path, extractors):
     from flows.backfill_flow import replay_units
-    from flows.rawstore import store_raw
+    from flows.rawstore import raw_path, store_raw
 
     path = SAMPLES / "001_369282a053d58b26.txt"
     jsonl = InputFile(
@@ -276,6 +276,11 @@ def test_samples_are_stored_raw_and_replayable(tmp_path, extractors):
     )
     assert store_raw(str(tmp_path), result.raw_units) == 3
     assert store_raw(str(tmp_path), result.raw_units) == 0  # content-addressed: stored once
+    # A file a crash left short (before the sync) is written again on the next run.
+    sha, suffix, data = result.raw_units[0]
+    raw_path(str(tmp_path), sha, suffix).write_bytes(data[:5])
+    assert store_raw(str(tmp_path), result.raw_units) == 1
+    assert raw_path(str(tmp_path), sha, suffix).read_bytes() == data
     rows = result.tables["articles"].to_pylist()
     units = replay_units(str(tmp_path), rows)
     assert [u.source_uri for u in units] == [r["source_uri"] for r in rows]
