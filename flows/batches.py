@@ -3,8 +3,8 @@
 Nothing here imports Prefect: a worker process imports only what a batch needs. The CLI starts
 the workers (``warm_pool``) before Prefect's server, so they import their libraries and compile
 the matchers while the server starts; the batch tasks, on threads of the flow's process, hand
-their batch to a worker (``run_batch``) and wait. Without a pool, the batch runs in the task's
-own process (threads, Prefect's process pool, Dask).
+their batch to a worker (``in_pool``) and wait. Without a pool, the batch runs in the task's
+own process (the flow's threads, or a Dask worker).
 """
 
 import concurrent.futures as cf

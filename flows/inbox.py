@@ -55,18 +55,15 @@ def scan_inbox(
             except OSError:
                 files.append((entry.path, -1, -1))
                 continue
+            # A link is known by where it is, and read from there; a file by its real path.
             if stat.S_ISLNK(st.st_mode):
-                key = str(Path(entry.path).absolute())
-                if known.get(key) == (st.st_size, st.st_mtime_ns):
-                    unchanged += 1
-                else:
-                    files.append((entry.path, st.st_size, st.st_mtime_ns))
-                continue
-            key = prefix + entry.name
+                key, listed = str(Path(entry.path).absolute()), entry.path
+            else:
+                key = listed = prefix + entry.name
             if known.get(key) == (st.st_size, st.st_mtime_ns):
                 unchanged += 1
             else:
-                files.append((key, st.st_size, st.st_mtime_ns))
+                files.append((listed, st.st_size, st.st_mtime_ns))
         folders.extend(reversed(subfolders))
     return files, unchanged, found
 

@@ -509,21 +509,22 @@ class ActorMatcher:
         words = words or WordIndex(text)
         trig = self.triggers
 
-        title_starts: list[int] | None = None
+        title_starts: list[int] | None = None  # found on first use, shared by both title patterns
 
         def find(pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
+            # The gate knows "of <state>", which every name_of_state match contains.
+            gated = self.of_state if pattern is self.name_of_state else pattern
+            if possible is not None and gated not in possible:
+                return
             if pattern is self.name_of_state:
-                pattern = self.of_state  # what the gate knows: every match contains one
-                if possible is None or pattern in possible:
-                    yield from self._names_of_state(words)
-            elif possible is None or pattern in possible:
-                if pattern is TITLE_NAME or pattern is self.title_surname:
-                    nonlocal title_starts
-                    if title_starts is None:
-                        title_starts = self._title_starts(words)
-                    yield from matches_from(pattern, text, title_starts)
-                else:
-                    yield from words.finditer(pattern, trig.get(pattern))
+                yield from self._names_of_state(words)
+            elif pattern is TITLE_NAME or pattern is self.title_surname:
+                nonlocal title_starts
+                if title_starts is None:
+                    title_starts = self._title_starts(words)
+                yield from matches_from(pattern, text, title_starts)
+            else:
+                yield from words.finditer(pattern, trig.get(pattern))
 
         cands: list[_Candidate] = []
         traps = [(m.start(), m.end()) for _, t in gaz.traps for m in find(t)]
