@@ -420,8 +420,9 @@ def test_warm_worker_processes_give_the_same_tables(tmp_path, prefect_harness, m
 
 
 def test_wide_tables_are_written_in_small_row_groups(tmp_path):
-    # The Delta writer holds a row group in memory: the articles' texts go in groups of
-    # ROW_GROUP_ROWS rows, not the writer's default of a million.
+    # Appends write ~8 MB row groups (flows.deltafiles, tested there); replacing articles goes
+    # through the Delta writer, which holds a row group in memory: the articles' texts go in
+    # groups of ROW_GROUP_ROWS rows, not the writer's default of a million.
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -440,7 +441,9 @@ def test_wide_tables_are_written_in_small_row_groups(tmp_path):
     columns["article_id"] = [f"a{i:06d}" for i in range(n)]
     wh = Warehouse(str(tmp_path / "wh"))
     wh.ensure_tables()
-    wh.commit({"articles": pa.table(columns, schema=schema)})
+    wh.commit(
+        {"articles": pa.table(columns, schema=schema)}, replace_articles=columns["article_id"]
+    )
     files = DeltaTable(str(tmp_path / "wh" / "articles")).file_uris()
     groups = [
         pq.ParquetFile(f).metadata.row_group(i).num_rows

@@ -1,0 +1,183 @@
+"""Appends to a local Delta table: Parquet files written here with pyarrow, then one commit.
+
+``write_deltalake`` grew the committing process by ~310 MiB when it streamed a 100k-article
+run's staged rows into the tables, against ~170 MiB for 10k articles. A pyarrow
+``ParquetWriter`` fed ~8 MB row groups holds one row group at a time (+43 MiB at 100k,
++40 at 10k on the same rows). The files are added to the table in one transaction, with the
+per-file statistics (row count, min, max, null count) that readers use to skip files.
+"""
+
+import datetime as dt
+import json
+import math
+import time
+import uuid
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from deltalake import DeltaTable
+from deltalake.exceptions import CommitFailedError
+from deltalake.transaction import AddAction, RemoveAction
+
+GROUP_BYTES = 8 << 20  # uncompressed Arrow bytes per row group
+FILE_BYTES = 256 << 20  # uncompressed Arrow bytes per data file
+STATS_COLUMNS = 32  # Delta's default delta.dataSkippingNumIndexedCols
+STRING_STATS = 32  # characters of a string kept in min/max, as the Delta writers do
+
+
+def append(uri: str, reader: pa.RecordBatchReader, retries: int = 5) -> int:
+    """Append ``reader``'s rows to the Delta table at local path ``uri`` in one commit.
+
+    Returns the table's version after the commit (unchanged when there were no rows).
+    Files written for a commit that then fails are removed again.
+    """
+    schema = DeltaTable(uri).schema()
+    actions: list[AddAction | RemoveAction] = list(write_files(uri, reader))
+    if not actions:
+        return DeltaTable(uri).version()
+    delay = 0.2
+    try:
+        for attempt in range(retries):
+            try:
+                DeltaTable(uri).create_write_transaction(actions, mode="append", schema=schema)
+                break
+            except CommitFailedError:  # another writer committed first: add ours after it
+                if attempt == retries - 1:
+                    raise
+                time.sleep(delay)
+                delay *= 2
+    except BaseException:
+        # Never remove a file that a commit did list (the error came after it landed).
+        listed = {u.rsplit("/", 1)[-1] for u in DeltaTable(uri).file_uris()}
+        for action in actions:
+            if action.path not in listed:
+                Path(uri, action.path).unlink(missing_ok=True)
+        raise
+    return DeltaTable(uri).version()
+
+
+def write_files(table_dir: str, reader: pa.RecordBatchReader) -> list[AddAction]:
+    """Write ``reader``'s rows as Parquet files in ``table_dir``; their Delta add actions."""
+    prefix = f"part-{uuid.uuid4()}"
+    paths: list[Path] = []
+    writer: pq.ParquetWriter | None = None
+    pending: list[pa.RecordBatch] = []
+    pending_bytes = file_bytes = 0
+
+    def flush() -> None:
+        nonlocal writer, pending, pending_bytes, file_bytes
+        if not pending:
+            return
+        group = pa.Table.from_batches(pending, reader.schema)
+        if writer is None:
+            paths.append(Path(table_dir, f"{prefix}-{len(paths):05d}.zstd.parquet"))
+            writer = pq.ParquetWriter(paths[-1], reader.schema, compression="zstd")
+        writer.write_table(group, row_group_size=group.num_rows)
+        file_bytes += pending_bytes
+        pending, pending_bytes = [], 0
+        if file_bytes >= FILE_BYTES:
+            writer.close()
+            writer, file_bytes = None, 0
+
+    try:
+        for batch in reader:
+            if batch.num_rows:
+                pending.append(batch)
+                pending_bytes += batch.nbytes
+                if pending_bytes >= GROUP_BYTES:
+                    flush()
+        flush()
+        if writer is not None:
+            writer.close()
+        return [_add_action(path) for path in paths]
+    except BaseException:
+        if writer is not None:
+            writer.close()
+        for path in paths:
+            path.unlink(missing_ok=True)
+        raise
+
+
+def _add_action(path: Path) -> AddAction:
+    meta = pq.read_metadata(path)
+    stat = path.stat()
+    return AddAction(
+        path.name,
+        stat.st_size,
+        {},
+        stat.st_mtime_ns // 1_000_000,
+        True,
+        json.dumps(file_stats(meta), separators=(",", ":")),
+    )
+
+
+def file_stats(meta: pq.FileMetaData) -> dict:
+    """Delta statistics of one Parquet file from its footer: numRecords, minValues, maxValues
+    and nullCount of its first ``STATS_COLUMNS`` flat columns (a bound that cannot be stated
+    exactly in Delta's JSON is left out, which only means the file is never skipped on it)."""
+    mins: dict = {}
+    maxs: dict = {}
+    nulls: dict = {}
+    for col in range(min(meta.num_columns, STATS_COLUMNS)):
+        name = meta.schema.column(col).name
+        lows, highs, count = [], [], 0
+        bounded = True
+        for group in range(meta.num_row_groups):
+            chunk = meta.row_group(group).column(col)
+            stats = chunk.statistics
+            if stats is None or not stats.has_null_count:
+                count = -1
+                bounded = False
+                break
+            count += stats.null_count
+            if stats.has_min_max:
+                lows.append(stats.min)
+                highs.append(stats.max)
+            elif stats.null_count < chunk.num_values:
+                bounded = False  # values with no recorded bounds (e.g. long strings)
+        if count < 0:
+            continue
+        nulls[name] = count
+        if bounded and lows:
+            low, high = _json_bound(min(lows), up=False), _json_bound(max(highs), up=True)
+            if low is not None:
+                mins[name] = low
+            if high is not None:
+                maxs[name] = high
+    return {"numRecords": meta.num_rows, "minValues": mins, "maxValues": maxs, "nullCount": nulls}
+
+
+def _json_bound(value: object, up: bool) -> object:
+    """``value`` as Delta writes it in stats, widened (``up``: raised) where it must be cut."""
+    if isinstance(value, bool | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dt.datetime):  # Delta keeps milliseconds: floor a min, ceil a max
+        value = value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        micro = value.microsecond % 1000
+        if micro and up:
+            value += dt.timedelta(microseconds=1000 - micro)
+        value -= dt.timedelta(microseconds=value.microsecond % 1000)
+        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        if len(value) <= STRING_STATS:
+            return value
+        if not up:
+            return value[:STRING_STATS]
+        return _prefix_above(value[:STRING_STATS])
+    return None
+
+
+def _prefix_above(prefix: str) -> str | None:
+    """A string above every string that starts with ``prefix`` (its last character raised)."""
+    for i in range(len(prefix) - 1, -1, -1):
+        code = ord(prefix[i]) + 1
+        if 0xD800 <= code <= 0xDFFF:
+            code = 0xE000
+        if code <= 0x10FFFF:
+            return prefix[:i] + chr(code)
+    return None
