@@ -3,7 +3,6 @@
 import json
 import os
 import signal
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 from deltalake import DeltaTable, WriterProperties, write_deltalake
-from deltalake.exceptions import CommitFailedError, TableNotFoundError
+from deltalake.exceptions import TableNotFoundError
 
 from flows import deltafiles
 from transforms.errors import WarehouseError
@@ -168,40 +167,35 @@ class Warehouse:
 
                 return pa.RecordBatchReader.from_batches(schema, fresh())
 
+        def opened() -> pa.RecordBatchReader:
+            reader = make()
+            if not reader.schema.equals(schema):
+                raise WarehouseError("schema_drift", f"{name}: rows do not match the table schema")
+            return reader
+
         if not replace and _is_local(uri):
-            reader = make()
-            if not reader.schema.equals(schema):
-                raise WarehouseError("schema_drift", f"{name}: rows do not match the table schema")
-            return deltafiles.append(uri, reader, RETRIES)
-        delay = 0.2
-        for attempt in range(RETRIES):
-            reader = make()
-            if not reader.schema.equals(schema):
-                raise WarehouseError("schema_drift", f"{name}: rows do not match the table schema")
-            try:
-                if replace:
-                    ids = ", ".join("'" + i.replace("'", "''") + "'" for i in replace)
-                    write_deltalake(
-                        uri,
-                        reader,
-                        mode="overwrite",
-                        predicate=f"article_id IN ({ids})",
-                        storage_options=opts,
-                        **_write_options(name),
-                    )
-                else:
-                    write_deltalake(
-                        uri, reader, mode="append", storage_options=opts, **_write_options(name)
-                    )
-                dt = self.table(name)
-                assert dt is not None
-                return dt.version()
-            except CommitFailedError:
-                if attempt == RETRIES - 1:
-                    raise
-                time.sleep(delay)
-                delay *= 2
-        raise WarehouseError("commit_failed", f"{uri}: gave up after {RETRIES} attempts")
+            return deltafiles.append(uri, opened(), RETRIES)
+
+        def write() -> int:
+            if replace:
+                ids = ", ".join("'" + i.replace("'", "''") + "'" for i in replace)
+                write_deltalake(
+                    uri,
+                    opened(),
+                    mode="overwrite",
+                    predicate=f"article_id IN ({ids})",
+                    storage_options=opts,
+                    **_write_options(name),
+                )
+            else:
+                write_deltalake(
+                    uri, opened(), mode="append", storage_options=opts, **_write_options(name)
+                )
+            dt = self.table(name)
+            assert dt is not None
+            return dt.version()
+
+        return deltafiles.retry_commits(write, RETRIES)
 
     def input_index(self) -> dict[str, tuple[int, int]]:
         """Path -> (size, mtime_ns) of every inbox file already read."""
