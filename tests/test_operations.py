@@ -22,7 +22,7 @@ from tests.conftest import REPO, SAMPLES
 from tests.test_flow_e2e import make_inbox
 from transforms.errors import WarehouseError
 from transforms.ingest import InputFile
-from transforms.pipeline import process_batch
+from transforms.pipeline import TUPLE_FIELDS, process_batch
 from transforms.schema import ARTICLE_TABLES, TABLES
 
 VOLATILE = ("run_id", "ingested_at", "quarantined_at")
@@ -235,6 +235,33 @@ def test_fuzz_every_input_ends_in_articles_or_quarantine(files, extractors):
     assert all(q for q in result.tables["quarantine"]["detail"].to_pylist())
 
 
+def test_row_tuples_carry_every_column_but_the_article_id_and_run_constants(extractors):
+    constants = {"run_id", "taxonomy_version", "gazetteer_version"}
+    for name, fields in TUPLE_FIELDS.items():
+        names = TABLES[name].schema.names
+        assert names[0] == "article_id"
+        assert list(fields) == [n for n in names[1:] if n not in constants], name
+    sample = sorted(SAMPLES.glob("*.txt"))[0]
+    result = process_batch(
+        [InputFile(str(sample), sample.read_bytes())],
+        extractors,
+        run_id="r1",
+        ingested_at=dt.datetime.now(dt.UTC),
+    )
+    (article_id,) = result.article_ids
+    for name in TUPLE_FIELDS:
+        table = result.tables[name]
+        assert table.schema.equals(TABLES[name].schema), name
+        assert set(table["article_id"].to_pylist()) <= {article_id}, name
+        if "run_id" in table.column_names:
+            assert set(table["run_id"].to_pylist()) <= {"r1"}, name
+    assert all(result.tables[n].num_rows for n in ("sentences", "issue_mentions", "actor_mentions"))
+    mentions = result.tables["actor_mentions"].to_pylist()
+    text = result.tables["articles"]["text"][0].as_py()
+    assert all(text[m["start"] : m["end"]] == m["matched_text"] for m in mentions)
+    assert {m["gazetteer_version"] for m in mentions} == {extractors.gazetteer_version}
+
+
 def test_hostile_html_is_quarantined_not_crashed(extractors):
     deep = (
         b"<html><body>"
@@ -393,7 +420,7 @@ def test_few_files_are_split_so_every_worker_gets_a_batch():
 
 
 def test_warm_worker_processes_give_the_same_tables(tmp_path, prefect_harness, monkeypatch):
-    from flows.batches import pool_workers, warm_pool
+    from flows.batches import WORKER_GC_THRESHOLDS, pool_workers, warm_pool
     from flows.ingest_flow import ingest_flow
 
     inbox = make_inbox(tmp_path)
@@ -409,6 +436,7 @@ def test_warm_worker_processes_give_the_same_tables(tmp_path, prefect_harness, m
         # A worker starts with what it loaded (matchers, Great Expectations) frozen out of the
         # garbage collector's full passes.
         assert pool.submit(gc.get_freeze_count).result() > 10_000
+        assert pool.submit(gc.get_threshold).result() == WORKER_GC_THRESHOLDS
         monkeypatch.setattr(pool, "submit", submit)
         assert pool_workers() == 2
         pooled = ingest_flow(inbox=str(inbox), warehouse=str(tmp_path / "pool"), batch_size=4)
