@@ -77,19 +77,43 @@ def make_batches(
     files: list[FileStat], max_files: int, max_bytes: int, parts: int = 1
 ) -> list[list[FileStat]]:
     """Consecutive batches of at most ``max_files`` files and ``max_bytes`` bytes (a file
-    larger than ``max_bytes`` gets a batch of its own). Files that would make fewer than
-    ``parts`` batches are split into up to ``parts`` (one per worker), of at least
-    ``MIN_SPLIT_FILES`` files each."""
+    larger than ``max_bytes`` gets a batch of its own).
+
+    With ``parts`` workers: files that would make fewer than ``parts`` batches are split into
+    up to ``parts`` (one per worker), of at least ``MIN_SPLIT_FILES`` files each; more batches
+    are made a multiple of ``parts`` and cut at equal shares of the bytes, so that the workers
+    finish together (a run's last, short batch left one worker idle while the other ran a
+    full one: ~10% of a 10k-article run).
+    """
     if parts > 1:
         share = max(MIN_SPLIT_FILES, -(-len(files) // parts))
         max_files = min(max_files, share)
+    batches = _cut(files, max_files, max_bytes)
+    if parts > 1 and len(batches) > 1:
+        count = -(-len(batches) // parts) * parts
+        if len(files) >= count * MIN_SPLIT_FILES:
+            batches = _cut(files, max_files, max_bytes, count)
+    return batches
+
+
+def _cut(
+    files: list[FileStat], max_files: int, max_bytes: int, count: int = 0
+) -> list[list[FileStat]]:
+    """Close a batch before the file that would break a limit; with ``count``, also once the
+    bytes so far reach the next of ``count`` equal shares of all the bytes."""
+    total = sum(max(0, f[1]) for f in files)
     batches: list[list[FileStat]] = []
     current: list[FileStat] = []
-    size = 0
+    size = done = 0
     for entry in files:
         nbytes = max(0, entry[1])
-        if current and (len(current) >= max(1, max_files) or size + nbytes > max_bytes):
+        if current and (
+            len(current) >= max(1, max_files)
+            or size + nbytes > max_bytes
+            or (count and (done + size) * count >= total * (len(batches) + 1))
+        ):
             batches.append(current)
+            done += size
             current, size = [], 0
         current.append(entry)
         size += nbytes

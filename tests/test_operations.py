@@ -415,8 +415,55 @@ def test_few_files_are_split_so_every_worker_gets_a_batch():
     assert [len(b) for b in make_batches(files[:7], 1000, 1 << 30, parts=2)] == [7]
     few = files[: MIN_SPLIT_FILES + 50]  # never below MIN_SPLIT_FILES files a batch
     assert [len(b) for b in make_batches(few, 1000, 1 << 30, parts=2)] == [MIN_SPLIT_FILES, 50]
-    many = files * 3  # enough batches already: the batch size rules
-    assert [len(b) for b in make_batches(many, 1000, 1 << 30, parts=2)] == [1000, 1000, 1000]
+    many = files * 3  # three batches by size: four equal ones keep both workers busy
+    assert [len(b) for b in make_batches(many, 1000, 1 << 30, parts=2)] == [750] * 4
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    sizes=st.lists(st.integers(min_value=-1, max_value=5000), max_size=400),
+    max_files=st.integers(min_value=1, max_value=300),
+    max_bytes=st.integers(min_value=5000, max_value=400_000),
+    parts=st.integers(min_value=2, max_value=3),
+)
+def test_batches_for_workers_keep_the_limits_and_come_in_rounds(sizes, max_files, max_bytes, parts):
+    from flows.inbox import MIN_SPLIT_FILES, make_batches
+
+    files = [(f"f{i}", size, 0) for i, size in enumerate(sizes)]
+    batches = make_batches(files, max_files, max_bytes, parts)
+    assert [f for b in batches for f in b] == files
+    for b in batches:
+        assert b and len(b) <= max_files
+        assert len(b) == 1 or sum(max(0, f[1]) for f in b) <= max_bytes
+    greedy = make_batches(files, max_files, max_bytes)
+    rounds = -(-len(greedy) // parts) * parts
+    if len(greedy) < 2 or len(files) < rounds * MIN_SPLIT_FILES:
+        return  # few files: split for the workers only, or not at all
+    total = sum(max(0, f[1]) for f in files)
+    done = 0
+    for k, (b, nxt) in enumerate(itertools.pairwise(batches)):
+        done += sum(max(0, f[1]) for f in b)
+        # Closed at a limit, or once the bytes so far reached the next equal share.
+        assert (
+            len(b) == min(max_files, max(MIN_SPLIT_FILES, -(-len(files) // parts)))
+            or sum(max(0, f[1]) for f in b) + max(0, nxt[0][1]) > max_bytes
+            or done * rounds >= total * (k + 1)
+        )
+
+
+def test_benchmark_shaped_batches_are_equal_for_two_workers():
+    from flows.inbox import make_batches
+
+    # 8,000 small files, then 20 JSON Lines drops of 100 articles (the 10k benchmark's shape).
+    files = [(f"a{i}.txt", 5_800, 0) for i in range(8_000)] + [
+        (f"drop{i}.jsonl", 580_000, 0) for i in range(20)
+    ]
+    batches = make_batches(files, 1000, 8 * 1024 * 1024, parts=2)
+    sizes = [sum(f[1] for f in b) for b in batches]
+    assert len(batches) % 2 == 0
+    assert max(sizes) <= 1.1 * min(sizes)
+    greedy = [sum(f[1] for f in b) for b in make_batches(files, 1000, 8 * 1024 * 1024)]
+    assert max(greedy) > 1.5 * min(greedy)  # what the equal shares avoid
 
 
 def test_warm_worker_processes_give_the_same_tables(tmp_path, prefect_harness, monkeypatch):
