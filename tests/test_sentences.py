@@ -43,3 +43,32 @@ def test_spans_are_ordered_trimmed_and_inside_text(text):
         assert last <= s < e <= len(text)
         assert text[s:e] == text[s:e].strip()
         last = e
+
+
+def _is_abbreviation_by_regex(text: str, dot: int) -> bool:
+    """The earlier implementation, kept as the reference the hand scan must agree with."""
+    import re
+
+    from transforms.sentences import ABBREVIATIONS
+
+    m = re.compile(r"([\w.]+)$").search(text, max(0, dot - 40), dot + 1)
+    if not m:
+        return False
+    token = m.group(1).rstrip(".")
+    return token.lower() in ABBREVIATIONS or bool(re.match(r"^[A-Z]$", token))
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [*"abcdsSUWgenGe._-07 \n", "Gen", "U.S", "Dec", "\u0130", "\u01c5", "\u0663"]
+        ),
+        max_size=40,
+    ).map("".join)
+)
+def test_abbreviation_check_agrees_with_the_regex_reference(text):
+    from transforms.sentences import _is_abbreviation
+
+    text += "."
+    for dot in (i for i, c in enumerate(text) if c == "."):
+        assert _is_abbreviation(text, dot) == _is_abbreviation_by_regex(text, dot), (text, dot)

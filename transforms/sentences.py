@@ -71,20 +71,21 @@ ABBREVIATIONS = frozenset(
     ]
 )
 _CANDIDATE = re.compile(r"[.!?]+[\"')\]]*(?=\s|$)")
-_TOKEN_BEFORE = re.compile(r"([\w.]+)$")
 _INITIAL = re.compile(r"^[A-Z]$")
 _NEXT_CHAR = re.compile(r"\s*(\S)")
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:
-    m = _TOKEN_BEFORE.search(text, max(0, dot - 40), dot + 1)  # a window: O(1) per dot
-    if not m:
-        return False
-    token = m.group(1).rstrip(".").lower()
-    if token in ABBREVIATIONS:
+    """Whether the token ending at the period ``text[dot]`` (word characters and periods, at
+    most 40 characters back) is an abbreviation or a single initial."""
+    start, lo = dot, max(0, dot - 40)
+    while start > lo and ((c := text[start - 1]) == "." or c == "_" or c.isalnum()):
+        start -= 1  # by hand: a regex searching the window tried every start in it
+    token = text[start:dot].rstrip(".")
+    if token.lower() in ABBREVIATIONS:
         return True
     # Single initials ("George W. Bush") do not end a sentence.
-    return bool(_INITIAL.match(m.group(1).rstrip(".")))
+    return bool(_INITIAL.match(token))
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
