@@ -67,7 +67,7 @@ def _warm_worker(seeds_dir: str) -> None:
     Those ~280k long-lived objects (compiled patterns, Great Expectations) were traversed by
     every full collection: ~0.9 s of a 1,000-article batch, ~0.15 s frozen. A batch then still
     makes ~300 row tuples per article, which collections every 700 allocations traversed again
-    and again while they were alive (~12% of extraction's time, none of it reclaiming
+    and again while they were alive (8-12% of extraction's time in A/B runs, none of it reclaiming
     anything: the pipeline makes almost no reference cycles).
     """
     _warm(seeds_dir)
