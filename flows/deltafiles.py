@@ -36,10 +36,11 @@ def append(uri: str, reader: pa.RecordBatchReader, retries: int = 5) -> int:
     Returns the table's version after the commit (unchanged when there were no rows).
     Files written for a commit that then fails are removed again.
     """
-    schema = DeltaTable(uri).schema()
+    table = DeltaTable(uri)
+    schema = table.schema()
     actions: list[AddAction | RemoveAction] = list(write_files(uri, reader))
     if not actions:
-        return DeltaTable(uri).version()
+        return table.version()
 
     def commit() -> int:
         DeltaTable(uri).create_write_transaction(actions, mode="append", schema=schema)

@@ -82,8 +82,8 @@ def make_batches(
     With ``parts`` workers: files that would make fewer than ``parts`` batches are split into
     up to ``parts`` (one per worker), of at least ``MIN_SPLIT_FILES`` files each; more batches
     are made a multiple of ``parts`` and cut at equal shares of the bytes, so that the workers
-    finish together (a run's last, short batch left one worker idle while the other ran a
-    full one: ~10% of a 10k-article run).
+    finish together (a run's last, short batch left one worker idle ~8 s of a ~75 s
+    10k-article run while the other ran a full one).
     """
     if parts > 1:
         share = max(MIN_SPLIT_FILES, -(-len(files) // parts))
@@ -101,7 +101,7 @@ def _cut(
 ) -> list[list[FileStat]]:
     """Close a batch before the file that would break a limit; with ``count``, also once the
     bytes so far reach the next of ``count`` equal shares of all the bytes."""
-    total = sum(max(0, f[1]) for f in files)
+    total = sum(max(0, f[1]) for f in files) if count else 0
     batches: list[list[FileStat]] = []
     current: list[FileStat] = []
     size = done = 0

@@ -343,10 +343,11 @@ def process_units(
         "taxonomy_version": ex.taxonomy_version,
         "gazetteer_version": ex.gazetteer_version,
     }
+    dict_rows = {"articles": articles, "quarantine": quarantine}  # the rest: inputs (none)
     tables = {
         name: dependent.table(name, constants)
         if name in TUPLE_FIELDS
-        else to_arrow(name, {"articles": articles, "quarantine": quarantine}.get(name, []))
+        else to_arrow(name, dict_rows.get(name, []))
         for name in TABLES
         if name != "runs"
     }
