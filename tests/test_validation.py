@@ -1,5 +1,6 @@
 """Great Expectations validation: failing rows go to quarantine, schema drift stops the write."""
 
+import contextlib
 import datetime as dt
 
 import pyarrow as pa
@@ -62,7 +63,8 @@ def test_clean_batch_passes(batch, reference):
     assert outcome.tables["articles"].num_rows == 2
 
 
-def test_bad_rows_are_quarantined_with_the_failing_expectation(batch, reference):
+def _broken(batch) -> tuple[dict[str, pa.Table], list[dict], list[dict]]:
+    """The batch with a bad issue code, bad offsets and an impossible date."""
     tables = dict(batch)
     mentions = tables["issue_mentions"].to_pylist()
     mentions[0]["issue_code"] = "NOT_A_CODE"
@@ -73,7 +75,11 @@ def test_bad_rows_are_quarantined_with_the_failing_expectation(batch, reference)
     articles = tables["articles"].to_pylist()
     articles[1]["published_at"] = dt.date(1900, 1, 1)
     tables["articles"] = pa.Table.from_pylist(articles, schema=TABLES["articles"].schema)
+    return tables, mentions, articles
 
+
+def test_bad_rows_are_quarantined_with_the_failing_expectation(batch, reference):
+    tables, mentions, articles = _broken(batch)
     outcome = validate_tables(tables, reference, "v")
     assert not outcome.success
     reasons = {(q["stage"], q["reason"]) for q in outcome.failures}
@@ -95,3 +101,30 @@ def test_schema_drift_stops_everything(batch, reference):
     tables["articles"] = tables["articles"].drop_columns(["word_count"])
     with pytest.raises(ValidationFailure, match=r"schema_drift.*articles"):
         validate_tables(tables, reference, "v")
+
+
+def test_expectation_configurations_built_once_change_no_result(batch, reference, monkeypatch):
+    import great_expectations as gx
+
+    from flows import validation
+
+    expectation = gx.expectations.ExpectColumnValuesToNotBeNull(column="x")
+    plain = gx.expectations.Expectation.configuration
+    with validation._configurations_built_once(gx.expectations.Expectation):
+        first = expectation.configuration
+        assert expectation.configuration is first  # built once
+        assert first == plain.fget(expectation)
+    assert gx.expectations.Expectation.configuration is plain  # GX's own property is back
+    assert expectation.configuration is not expectation.configuration
+
+    def found(outcome):
+        return sorted((q["reason"], q["detail"]) for q in outcome.failures)
+
+    tables, _, _ = _broken(batch)
+    memo = found(validate_tables(tables, reference, "v"))
+    assert gx.expectations.Expectation.configuration is plain
+    monkeypatch.setattr(
+        validation, "_configurations_built_once", lambda _cls: contextlib.nullcontext()
+    )
+    assert found(validate_tables(tables, reference, "v")) == memo
+    assert len(memo) >= 3
