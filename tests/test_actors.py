@@ -304,3 +304,29 @@ def test_more_news_style_names(extractors):
     # Hyphenated words that are no given names.
     found = people("Ex-president Park and President-elect Roh met in Seoul.", extractors)
     assert not found & {"Ex-president Park", "President-elect Roh"}, found
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    named=st.lists(
+        st.tuples(
+            st.integers(0, 60), st.sampled_from(["Kim", "Park", "Lee"]), st.sampled_from("ABCD")
+        ),
+        max_size=12,
+    ),
+    pos=st.integers(0, 70),
+)
+def test_named_before_means_the_one_person_of_a_surname_named_earlier(named, pos):
+    from transforms.actors import _NamedBefore
+
+    # Reference: every person named before pos, by surname; a surname with two people means none.
+    ids_by_surname: dict[str, set[str]] = {}
+    for start, surname, actor_id in named:
+        if start < pos:
+            ids_by_surname.setdefault(surname, set()).add(actor_id)
+    meant = {s: ids.pop() for s, ids in ids_by_surname.items() if len(ids) == 1}
+    index = _NamedBefore(named)
+    for surname in ("Kim", "Park", "Lee", "Choi"):
+        assert index.person(surname, pos) == meant.get(surname)
+    for actor_id in "ABCDE":
+        assert index.names(actor_id, pos) == (actor_id in meant.values())

@@ -479,9 +479,11 @@ class ActorMatcher:
 
     # -- resolution helpers -------------------------------------------------
 
-    def _leader_for(self, surname: str, year: int | None, named: dict[str, str]) -> Person | None:
-        if surname in named:
-            return self.gazetteer.people.get(named[surname])
+    def _leader_for(self, surname: str, year: int | None, named_id: str | None) -> Person | None:
+        """The person a leader's surname means: the one of that surname named before
+        (``named_id``), else the leader in office in ``year``, else the latest leader."""
+        if named_id is not None:
+            return self.gazetteer.people.get(named_id)
         leaders = [p for p in self.by_surname.get(surname, []) if p.leader]
         if not leaders:
             return None
@@ -588,30 +590,16 @@ class ActorMatcher:
 
         chosen = _select(cands)
         # Persons named in full so far, by surname, in text order.
-        named_order: list[tuple[int, str, str]] = []  # (start, surname, actor_id)
-        for c in chosen:
-            if c.actor_type == "person":
-                named_order.append((c.start, _surname_of(self, c), c.actor_id))
+        named = _NamedBefore(
+            (c.start, _surname_of(self, c), c.actor_id) for c in chosen if c.actor_type == "person"
+        )
         extra: list[_Candidate] = []
-
-        named_order.sort()
-        named_starts = [start for start, _, _ in named_order]
-        named_cache: dict[int, dict[str, str]] = {}
-
-        def named_before(pos: int) -> dict[str, str]:
-            """Surname -> the one person of that surname named before ``pos`` (ambiguous ones left out)."""
-            k = bisect.bisect_left(named_starts, pos)
-            if k not in named_cache:
-                found: dict[str, set[str]] = {}
-                for _, surname, actor_id in named_order[:k]:
-                    found.setdefault(surname, set()).add(actor_id)
-                named_cache[k] = {s: next(iter(ids)) for s, ids in found.items() if len(ids) == 1}
-            return named_cache[k]
 
         for m in find(self.leader_context):
             for group in ("a", "b"):
                 if m.group(group):
-                    person = self._leader_for(m.group(group), year, named_before(m.start(group)))
+                    surname = m.group(group)
+                    person = self._leader_for(surname, year, named.person(surname, m.start(group)))
                     if person:
                         extra.append(
                             _Candidate(
@@ -625,8 +613,8 @@ class ActorMatcher:
                         )
         for m in find(self.title_surname):
             surname = m.group("s")
-            named = named_before(m.start("s"))
-            person = self.gazetteer.people.get(named[surname]) if surname in named else None
+            named_id = named.person(surname, m.start("s"))
+            person = self.gazetteer.people.get(named_id) if named_id is not None else None
             if person is None:
                 person = self._titled(surname, m.group("title"), year)
             if person:
@@ -639,9 +627,12 @@ class ActorMatcher:
 
         # Bare surnames: coreference to a person named earlier, or a distinctive surname.
         surname_index: dict[str, str] = {}
+        unknown: dict[str, _Candidate] = {}  # first mention of each person not in the gazetteer
         for c in chosen:
             if c.actor_type == "person":
                 surname_index.setdefault(_surname_of(self, c), c.actor_id)
+                if not c.in_gazetteer:
+                    unknown.setdefault(c.actor_id, c)
         sitting = self._sitting_leaders(year)
         bare = set(surname_index) | self.alone_surnames | set(sitting)
         if bare:
@@ -653,11 +644,11 @@ class ActorMatcher:
             ]
             hits += _occurrences(text, bare - self.by_surname.keys())
             for start, end, surname in _leftmost_longest(text, hits):
-                named = named_before(start)
-                if surname in named:
-                    extra.append(_coref(chosen, start, end, named[surname]))
+                named_id = named.person(surname, start)
+                if named_id is not None:
+                    extra.append(_coref(unknown.get(named_id), start, end, named_id))
                     continue
-                if surname in surname_index and surname_index[surname] in named.values():
+                if surname in surname_index and named.names(surname_index[surname], start):
                     continue
                 if _CAP_AFTER.match(text, end):
                     continue  # part of a longer name we do not know
@@ -835,22 +826,51 @@ def _surname_of(matcher: ActorMatcher, c: _Candidate) -> str:
     return tokens[-1] if tokens else ""
 
 
-def _coref(chosen: Sequence[_Candidate], start: int, end: int, actor_id: str) -> _Candidate:
-    """A surname mention that points at the person named earlier (known or not)."""
-    for c in chosen:
-        if c.actor_id == actor_id and not c.in_gazetteer:
-            return _Candidate(
-                start,
-                end,
-                1,
-                actor_id,
-                "person",
-                R_COREF,
-                role=c.role,
-                name=c.name,
-                in_gazetteer=False,
-            )
+def _coref(unknown: _Candidate | None, start: int, end: int, actor_id: str) -> _Candidate:
+    """A surname mention that points at the person named earlier: ``unknown``, the first
+    mention of that person when the gazetteer does not know them, else a gazetteer person."""
+    if unknown is not None:
+        return _Candidate(
+            start,
+            end,
+            1,
+            actor_id,
+            "person",
+            R_COREF,
+            role=unknown.role,
+            name=unknown.name,
+            in_gazetteer=False,
+        )
     return _Candidate(start, end, 1, actor_id, "person", R_COREF)
+
+
+class _NamedBefore:
+    """Persons named in full in an article, by surname: whom a bare surname at a position can
+    mean. A surname means a person when exactly one person of that surname was named before."""
+
+    def __init__(self, named: Iterable[tuple[int, str, str]]) -> None:  # (start, surname, id)
+        self._starts: dict[str, list[int]] = {}
+        self._unique: dict[str, list[str | None]] = {}  # the one id so far, or None
+        self._surnames: dict[str, set[str]] = {}
+        ids: dict[str, set[str]] = {}
+        for start, surname, actor_id in sorted(named):
+            seen = ids.setdefault(surname, set())
+            seen.add(actor_id)
+            self._starts.setdefault(surname, []).append(start)
+            self._unique.setdefault(surname, []).append(actor_id if len(seen) == 1 else None)
+            self._surnames.setdefault(actor_id, set()).add(surname)
+
+    def person(self, surname: str, pos: int) -> str | None:
+        """The one person of ``surname`` named before ``pos``; None for nobody or several."""
+        starts = self._starts.get(surname)
+        if not starts:
+            return None
+        k = bisect.bisect_left(starts, pos)
+        return self._unique[surname][k - 1] if k else None
+
+    def names(self, actor_id: str, pos: int) -> bool:
+        """Whether, before ``pos``, ``actor_id`` is the one person named of one of its surnames."""
+        return any(self.person(s, pos) == actor_id for s in self._surnames.get(actor_id, ()))
 
 
 def _inside(spans: Sequence[tuple[int, int]], start: int, end: int) -> bool:
