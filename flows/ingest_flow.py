@@ -80,7 +80,12 @@ def commit_run(
     new_ids = [a for b in staged.batches for a in b.article_ids]
     orphans = wh.orphan_article_ids(new_ids) if wh.may_have_orphans() else set()
     sources = {
-        name: Source(functools.partial(staged.reader, name), staged.rows(name))
+        name: Source(
+            functools.partial(staged.reader, name),
+            staged.rows(name),
+            staged.adoptable(name),
+            functools.partial(staged.reader, name, but_adoptable=True),
+        )
         for name in TABLES
         if name != "runs"
     }
@@ -170,6 +175,12 @@ def finish_run(
         files_seen=run_row["files_seen"] or sum(b.files for b in staged.batches),
         inputs_skipped=run_row["inputs_skipped"] + sum(b.inputs_skipped for b in staged.batches),
     )
+    # Read from the staged parts before the commit, which moves them into the tables.
+    quarantine_reasons = _counts(staged.column("quarantine", "reason"))
+    issue_counts = _counts(staged.column("article_issues", "issue_code"))
+    articles = staged.table(
+        "articles", ["article_id", "title", "outlet", "published_at", "issue_codes"], 500
+    )
     t = time.perf_counter()
     versions = commit_task(wh, staged, run_row, replace_articles)
     timings = staged.timings()
@@ -189,14 +200,11 @@ def finish_run(
         "table_versions": versions,
         "taxonomy_version": reference.taxonomy.version,
         "gazetteer_version": reference.gazetteer.version,
-        "quarantine_reasons": _counts(staged.column("quarantine", "reason")),
-        "issue_counts": _counts(staged.column("article_issues", "issue_code")),
+        "quarantine_reasons": quarantine_reasons,
+        "issue_counts": issue_counts,
         "stage_seconds": {k: round(v, 3) for k, v in sorted(timings.items())},
         "flow_seconds": round((dt.datetime.now(dt.UTC) - staged.when).total_seconds(), 3),
     }
-    articles = staged.table(
-        "articles", ["article_id", "title", "outlet", "published_at", "issue_codes"], 500
-    )
     summary["report"] = publish_artifacts(wh, summary, articles, report)
     staged.cleanup()
     logger.info(

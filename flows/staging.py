@@ -138,13 +138,27 @@ class StagedRun:
             pc.sum(pc.is_in(ids, pa.array(sorted(self.excluded[batch.batch_no])))).as_py() or 0
         )
 
-    def reader(self, name: str) -> pa.RecordBatchReader:
-        """All rows of ``name`` across batches, streamed batch by batch."""
+    def adoptable(self, name: str) -> tuple[Path, ...]:
+        """Staged parts of ``name`` that can go into the table as they are (see
+        ``deltafiles.adopt_files``): all but those that lose rows to a duplicate in an earlier
+        batch, and none of quarantine's (its rows are checked against the table's at commit)."""
+        if name == "quarantine":
+            return ()
+        return tuple(
+            b.part(name)
+            for b in self.batches
+            if b.rows.get(name) and not (name in ARTICLE_TABLES and b.batch_no in self.excluded)
+        )
+
+    def reader(self, name: str, *, but_adoptable: bool = False) -> pa.RecordBatchReader:
+        """All rows of ``name`` across batches, streamed batch by batch (``but_adoptable``:
+        without the parts ``adoptable`` lists)."""
         schema = TABLES[name].schema
+        skip = set(self.adoptable(name)) if but_adoptable else set()
 
         def batches() -> Iterator[pa.RecordBatch]:
             for batch in self.batches:
-                if not batch.rows.get(name):
+                if not batch.rows.get(name) or batch.part(name) in skip:
                     continue
                 table = pq.read_table(batch.part(name), schema=schema)
                 drop = self.excluded.get(batch.batch_no)

@@ -167,13 +167,15 @@ class Warehouse:
 
                 return pa.RecordBatchReader.from_batches(schema, fresh())
 
-        def opened() -> pa.RecordBatchReader:
+        def opened(make: Callable[[], pa.RecordBatchReader] = make) -> pa.RecordBatchReader:
             reader = make()
             if not reader.schema.equals(schema):
                 raise WarehouseError("schema_drift", f"{name}: rows do not match the table schema")
             return reader
 
         if not replace and _is_local(uri):
+            if source.files and source.rest is not None and name != "quarantine":
+                return deltafiles.append(uri, opened(source.rest), RETRIES, adopt=source.files)
             return deltafiles.append(uri, opened(), RETRIES)
 
         def write() -> int:
@@ -246,10 +248,17 @@ class Warehouse:
 
 @dataclass(frozen=True)
 class Source:
-    """Rows to commit: a factory of fresh readers (commits may be retried) and the row count."""
+    """Rows to commit: a factory of fresh readers (commits may be retried) and the row count.
+
+    ``files`` are Parquet files of the table's schema holding some of the rows, and ``rest``
+    a reader factory for the others: a local append moves the files into the table as they
+    are and writes only the rest. ``open`` always gives all rows.
+    """
 
     open: Callable[[], pa.RecordBatchReader]
     rows: int
+    files: tuple[Path, ...] = ()
+    rest: Callable[[], pa.RecordBatchReader] | None = None
 
     @classmethod
     def of(cls, table: pa.Table) -> "Source":

@@ -235,3 +235,44 @@ def test_prefix_above_is_above_every_extension():
     long = "ab" * 40
     assert deltafiles._json_bound(long, up=True) > long
     assert deltafiles._json_bound(long, up=False) <= long
+
+
+def test_adopted_files_join_the_table_as_they_are_with_their_stats(tmp_path):
+    uri = _empty_table(tmp_path / "t")
+    staged = []
+    for i in range(2):  # two batches' staged parts, written as the staging step writes them
+        path = tmp_path / "staging" / f"part-{i:06d}.parquet"
+        path.parent.mkdir(exist_ok=True)
+        pq.write_table(_rows(50, seed=i), path, compression="zstd")
+        staged.append(path)
+    version = deltafiles.append(uri, _reader(_rows(30, seed=9)), adopt=staged)
+
+    assert version == 1
+    assert not any(p.exists() for p in staged)  # moved, not copied
+    got = DeltaTable(uri).to_pandas().sort_values("id")["id"].tolist()
+    want = sorted(
+        _rows(50, seed=0)["id"].to_pylist()
+        + _rows(50, seed=1)["id"].to_pylist()
+        + _rows(30, seed=9)["id"].to_pylist()
+    )
+    assert got == want
+    files = sorted(u.rsplit("/", 1)[-1] for u in DeltaTable(uri).file_uris())
+    assert len(files) == 3
+    stats = _stats(uri)
+    for name, stat in zip(files, stats, strict=True):
+        _check_bounds(pq.read_table(Path(uri, name)), stat)
+
+
+def test_a_file_of_another_schema_is_refused_before_anything_moves(tmp_path):
+    from transforms.errors import WarehouseError
+
+    uri = _empty_table(tmp_path / "t")
+    good = tmp_path / "good.parquet"
+    bad = tmp_path / "bad.parquet"
+    pq.write_table(_rows(5), good)
+    pq.write_table(_rows(5).drop_columns(["flag"]), bad)
+    with pytest.raises(WarehouseError, match=r"bad\.parquet"):
+        deltafiles.append(uri, _reader(_rows(3, seed=2)), adopt=[good, bad])
+    assert good.exists() and bad.exists()
+    assert DeltaTable(uri).version() == 0
+    assert [p.name for p in Path(uri).glob("*.parquet")] == []  # the written rest is removed too
