@@ -23,7 +23,7 @@ from flows.ingest_flow import (
     staging_folder,
 )
 from flows.lock import warehouse_lock
-from flows.rawstore import RAW_DIR, raw_path
+from flows.rawstore import RAW_DIR, load_raw_units
 from flows.seeds import SEEDS_DIR, load_reference
 from flows.settings import Settings
 from flows.staging import StagedBatch, StagedRun, stage_batch
@@ -53,12 +53,11 @@ def select_articles(
 
 def replay_units(root: str, rows: list[dict[str, Any]]) -> list[RawArticle | Rejection]:
     """Decode each stored article's raw bytes again, keeping its original source_uri."""
+    stored = load_raw_units(root, [row["source_sha256"] for row in rows])
     units: list[RawArticle | Rejection] = []
     for row in rows:
         sha = row["source_sha256"]
-        stored = sorted((raw_path(root, sha, "").parent).glob(f"{sha}.*"))
-        stored = [p for p in stored if not p.name.endswith(".tmp")]
-        if not stored:
+        if sha not in stored:
             units.append(
                 Rejection(
                     row["source_uri"],
@@ -70,11 +69,8 @@ def replay_units(root: str, rows: list[dict[str, Any]]) -> list[RawArticle | Rej
                 )
             )
             continue
-        found = [
-            u
-            for u in decode_input(InputFile(str(stored[0]), stored[0].read_bytes()))
-            if u.source_sha256 == sha
-        ]
+        where, suffix, data = stored[sha]
+        found = [u for u in decode_input(InputFile(where, data, suffix)) if u.source_sha256 == sha]
         if not found:
             units.append(
                 Rejection(
@@ -82,7 +78,7 @@ def replay_units(root: str, rows: list[dict[str, Any]]) -> list[RawArticle | Rej
                     sha,
                     "ingest",
                     "raw_mismatch",
-                    f"{stored[0]}: does not decode to the stored article",
+                    f"{where}: does not decode to the stored article",
                     row["article_id"],
                 )
             )

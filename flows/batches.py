@@ -175,7 +175,9 @@ def process_paths(
         isinstance(r, Rejection) and r.source_sha256 in seen for r in items
     )
     result.files += len(items) - len(inputs)
-    store_raw(warehouse_root, result.raw_units)  # before any row points at them
+    t1 = time.perf_counter()  # raw copies, durable before any row points at them
+    store_raw(warehouse_root, result.raw_units, f"{run_id}-{batch_no:06d}")
+    result.timings["ingest"] += time.perf_counter() - t1
     result.raw_units = []
     stats = {p: (size, mtime) for p, size, mtime in files}
     index_rows = [

@@ -56,7 +56,7 @@ def process_feeds(
     result = process_batch(
         harvest.pages, ex, run_id=run_id, ingested_at=started, seen_sources=seen, seen_content=seen
     )
-    store_raw(wh.root, result.raw_units)
+    store_raw(wh.root, result.raw_units, f"{run_id}-{batch_no:06d}")
     result.raw_units = []
     rejected = [
         quarantine_row(r, run_id, started) for r in harvest.rejected if r.source_sha256 not in seen

@@ -1,48 +1,112 @@
-"""Raw inputs kept content-addressed under the warehouse, so a backfill never needs the inbox."""
+"""Raw inputs kept under the warehouse, so a backfill never needs the inbox.
+
+Each batch writes its new raw units as one Parquet *pack*, ``_raw/packs/<name>.parquet``
+(columns sha256, suffix, data; zstd), made durable before the caller commits rows that
+point at them. One file per batch instead of one per unit: creating ~1,000 small files in
+256 folders and syncing the file system took 0.2-0.7 s per 1,000-article batch, a pack
+0.02-0.06 s. Warehouses written before keep their per-unit files (``_raw/ab/<sha>.<suffix>``),
+which ``load_raw_units`` still reads. The same unit may sit in two packs (a run that crashed
+before its commit stored it, the next stored it again): any copy serves.
+"""
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
 RAW_DIR = "_raw"
+PACKS_DIR = "packs"
+PACK_SCHEMA = pa.schema(
+    [
+        pa.field("sha256", pa.string(), nullable=False),
+        pa.field("suffix", pa.string(), nullable=False),
+        pa.field("data", pa.binary(), nullable=False),
+    ]
+)
 
 
 def raw_path(root: str, sha256: str, suffix: str) -> Path:
-    """Where the unit with this hash lives: _raw/ab/abcdef….txt."""
+    """Where the per-unit layout of older warehouses kept a unit: _raw/ab/abcdef….txt."""
     return Path(root) / RAW_DIR / sha256[:2] / f"{sha256}{suffix}"
 
 
-def store_raw(root: str, units: Iterable[tuple[str, str, bytes]]) -> int:
-    """Write units not stored yet; returns how many.
+def packs_folder(root: str) -> Path:
+    """The folder of the raw packs."""
+    return Path(root) / RAW_DIR / PACKS_DIR
 
-    Each goes to a temp file renamed into place (a reader never sees half a file), and one
-    ``os.sync`` at the end makes them all durable before the caller commits rows that point
-    at them (an fsync per file was ~60% of the time for 1,000 small units). A file a crash
-    left short of its unit's bytes is written again.
+
+def store_raw(root: str, units: Iterable[tuple[str, str, bytes]], pack: str) -> int:
+    """Write ``units`` (sha256, suffix, bytes) as the pack named ``pack``; returns how many.
+
+    The pack is written to a temporary file, synced and renamed into place (a reader never
+    sees half a pack; a crash leaves only a ``.tmp`` that readers ignore), then its folder is
+    synced. Writing a pack of the same name again replaces it (a retried batch).
     """
     if "://" in root:
         return 0  # object stores: keep the inbox (see README, "Beyond one machine")
-    written = 0
-    folders: set[Path] = set()
-    for sha, suffix, data in units:
-        path = raw_path(root, sha, suffix)
-        try:
-            if path.stat().st_size == len(data):
+    unique = {sha: (sha, suffix, data) for sha, suffix, data in units}
+    if not unique:
+        return 0
+    rows = list(unique.values())
+    table = pa.table(
+        [
+            pa.array([r[0] for r in rows], pa.string()),
+            pa.array([r[1] for r in rows], pa.string()),
+            pa.array([r[2] for r in rows], pa.binary()),
+        ],
+        schema=PACK_SCHEMA,
+    )
+    folder = packs_folder(root)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{pack}.parquet"
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    pq.write_table(table, tmp, compression="zstd")
+    _fsync(tmp)
+    tmp.replace(path)
+    _fsync(folder)
+    return table.num_rows
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def load_raw_units(root: str, shas: Sequence[str]) -> dict[str, tuple[str, str, bytes]]:
+    """sha256 -> (where it was found, suffix, bytes) for each of ``shas`` that is stored:
+    from the per-unit files of older warehouses, then from the packs."""
+    found: dict[str, tuple[str, str, bytes]] = {}
+    wanted = set(shas)
+    if Path(root, RAW_DIR).is_dir():
+        for sha in sorted(wanted):
+            folder = raw_path(root, sha, "").parent
+            if not folder.is_dir():
                 continue
-        except FileNotFoundError:
-            pass
-        if path.parent not in folders:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            folders.add(path.parent)
-        tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
-        written += 1
-    if written:
-        os.sync()
-    return written
-
-
-def load_raw(root: str, sha256: str, suffix: str) -> bytes:
-    """The stored bytes of a unit; FileNotFoundError names the missing path."""
-    return raw_path(root, sha256, suffix).read_bytes()
+            stored = sorted(p for p in folder.glob(f"{sha}.*") if not p.name.endswith(".tmp"))
+            if stored:
+                found[sha] = (str(stored[0]), stored[0].suffix, stored[0].read_bytes())
+    missing = wanted - found.keys()
+    folder = packs_folder(root)
+    packs = sorted(folder.glob("*.parquet")) if missing and folder.is_dir() else []
+    for pack in packs:
+        hit = pc.is_in(pq.read_table(pack, columns=["sha256"])["sha256"], pa.array(sorted(missing)))
+        if not pc.any(hit).as_py():
+            continue
+        rows = pq.read_table(pack, schema=PACK_SCHEMA).filter(hit)
+        for sha, suffix, data in zip(
+            rows["sha256"].to_pylist(),
+            rows["suffix"].to_pylist(),
+            rows["data"].to_pylist(),
+            strict=True,
+        ):
+            found[sha] = (f"{pack}#{sha}{suffix}", suffix, data)
+        missing -= found.keys()
+        if not missing:
+            break
+    return found

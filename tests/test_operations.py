@@ -288,7 +288,7 @@ def test_hostile_html_is_quarantined_not_crashed(extractors):
 
 def test_samples_are_stored_raw_and_replayable(tmp_path, extractors):
     from flows.backfill_flow import replay_units
-    from flows.rawstore import raw_path, store_raw
+    from flows.rawstore import load_raw_units, packs_folder, raw_path, store_raw
 
     path = SAMPLES / "001_369282a053d58b26.txt"
     jsonl = InputFile(
@@ -301,17 +301,31 @@ def test_samples_are_stored_raw_and_replayable(tmp_path, extractors):
         run_id="r",
         ingested_at=dt.datetime.now(dt.UTC),
     )
-    assert store_raw(str(tmp_path), result.raw_units) == 3
-    assert store_raw(str(tmp_path), result.raw_units) == 0  # content-addressed: stored once
-    # A file a crash left short (before the sync) is written again on the next run.
-    sha, suffix, data = result.raw_units[0]
-    raw_path(str(tmp_path), sha, suffix).write_bytes(data[:5])
-    assert store_raw(str(tmp_path), result.raw_units) == 1
-    assert raw_path(str(tmp_path), sha, suffix).read_bytes() == data
+    root = str(tmp_path)
+    assert store_raw(root, result.raw_units, "run-000001") == 3
+    assert store_raw(root, result.raw_units, "run-000001") == 3  # a retried batch: replaced
+    assert [p.name for p in packs_folder(root).iterdir()] == ["run-000001.parquet"]
+    # Half a pack a crash left behind is never read.
+    (packs_folder(root) / "run-000002.parquet.123.tmp").write_bytes(b"PAR1 cut short")
+    stored = load_raw_units(root, [sha for sha, _, _ in result.raw_units] + ["0" * 64])
+    assert {sha: (suffix, data) for sha, (_, suffix, data) in stored.items()} == {
+        sha: (suffix, data) for sha, suffix, data in result.raw_units
+    }
     rows = result.tables["articles"].to_pylist()
-    units = replay_units(str(tmp_path), rows)
+    units = replay_units(root, rows)
     assert [u.source_uri for u in units] == [r["source_uri"] for r in rows]
     assert [u.source_sha256 for u in units] == [r["source_sha256"] for r in rows]
+
+    # A warehouse from before packs kept a file per unit: still replayed.
+    old = tmp_path / "old"
+    for sha, suffix, data in result.raw_units:
+        raw_path(str(old), sha, suffix).parent.mkdir(parents=True, exist_ok=True)
+        raw_path(str(old), sha, suffix).write_bytes(data)
+    replayed = replay_units(str(old), rows)
+    assert [u.source_sha256 for u in replayed] == [r["source_sha256"] for r in rows]
+    assert [u.text for u in replayed] == [u.text for u in units]
+    missing = replay_units(str(tmp_path / "empty"), rows[:1])
+    assert [u.reason for u in missing] == ["raw_missing"]  # type: ignore[union-attr]
 
 
 def test_busy_files_are_retried_then_left_for_the_next_run(tmp_path, monkeypatch):
