@@ -12,7 +12,14 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
-install: $(STAMP)  ## create .venv with exactly the locked versions
+# The extraction hot path compiled with mypyc (optional: see transforms/native.py).
+NATIVE     := .native/stamp.json
+NATIVE_SRC := $(wildcard transforms/*.py) scripts/compile_native.py
+
+$(NATIVE): $(STAMP) $(NATIVE_SRC)
+	$(BIN)/python scripts/compile_native.py
+
+install: $(STAMP) $(NATIVE)  ## create .venv with exactly the locked versions (+ compiled hot path)
 
 run: install  ## run the pipeline on the bundled sample into ./warehouse and print a summary
 	$(BIN)/alliance run
@@ -49,4 +56,4 @@ bench: install  ## benchmark N=100,000 and N=10,000 (BENCH_ARGS="--n 20000 --sma
 	$(BIN)/python bench/run_bench.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) warehouse .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .native warehouse .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,66 @@
+"""Compile the extraction hot path with mypyc into .native/ (optional: pure Python otherwise).
+
+The modules in ``NATIVE_MODULES`` (transforms/native.py) are compiled from a scratch copy
+of their sources, so no extension lands next to a .py file: ``transforms/__init__.py``
+imports the compiled ones only while ``.native/stamp.json`` records the package's current
+sources (SHA-256) and this Python, so after an edit it runs as Python until ``make`` rebuilds.
+A machine without a C compiler keeps the pure-Python modules (same results, ~15% slower).
+
+Usage: python scripts/compile_native.py   (``make install`` runs it)
+"""
+
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from transforms.native import NATIVE_DIR, NATIVE_MODULES, source_digests  # noqa: E402
+
+
+def main() -> int:
+    out = ROOT / NATIVE_DIR
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir()
+    with tempfile.TemporaryDirectory(prefix="alliance-native-") as tmp:
+        work = Path(tmp)
+        (work / "transforms").mkdir()
+        shutil.copy(ROOT / "transforms" / "__init__.py", work / "transforms")
+        for name in NATIVE_MODULES:
+            shutil.copy(ROOT / "transforms" / f"{name}.py", work / "transforms")
+        # Modules the compiled ones import are read for their types, not compiled.
+        for path in (ROOT / "transforms").glob("*.py"):
+            if not (work / "transforms" / path.name).exists():
+                shutil.copy(path, work / "transforms")
+        cmd = [
+            sys.executable,
+            "-m",
+            "mypyc",
+            *(f"transforms/{name}.py" for name in NATIVE_MODULES),
+        ]
+        done = subprocess.run(cmd, cwd=work, capture_output=True, text=True)
+        if done.returncode != 0:
+            tail = "\n".join((done.stdout + done.stderr).splitlines()[-20:])
+            # A stamp naming no modules: make does not retry until a source changes.
+            (out / "stamp.json").write_text(json.dumps({"skipped": tail}, indent=1) + "\n")
+            print(f"native build skipped (pure Python is used): mypyc failed:\n{tail}")
+            return 0
+        (out / "transforms").mkdir(parents=True)
+        (out / "lib").mkdir()
+        for so in work.glob("*.so"):  # mypyc's shared runtime module, imported top-level
+            shutil.copy(so, out / "lib")
+        for name in NATIVE_MODULES:
+            (so,) = (work / "transforms").glob(f"{name}.*.so")
+            shutil.copy(so, out / "transforms")
+    stamp = {"python": sys.version, "modules": source_digests(ROOT / "transforms")}
+    (out / "stamp.json").write_text(json.dumps(stamp, indent=1) + "\n")
+    print(f"compiled {', '.join(NATIVE_MODULES)} into {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

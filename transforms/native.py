@@ -1,0 +1,53 @@
+"""Which modules run compiled (mypyc, see scripts/compile_native.py) and when that is safe.
+
+``use_compiled`` is called by ``transforms/__init__.py`` before any submodule is imported.
+It puts ``.native/transforms`` in front of the package's search path only when
+``.native/stamp.json`` names this Python and the current SHA-256 of every module of the
+package, so after any edit since the build the package runs as the Python it now is.
+``ALLIANCE_NATIVE=0`` turns the compiled modules off.
+"""
+
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+
+NATIVE_DIR = ".native"
+# The extraction hot path: ~20% less CPU compiled (same rows).
+NATIVE_MODULES = ("triggers", "sentences", "issues", "actors")
+
+
+def source_digests(package_dir: Path) -> dict[str, str]:
+    """SHA-256 of every module of the package: the compiled ones, and those whose classes and
+    signatures they were compiled against."""
+    return {
+        path.stem: hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(package_dir.glob("*.py"))
+    }
+
+
+def compiled_dir(package_dir: Path) -> Path | None:
+    """The folder of compiled modules that match the sources in ``package_dir``, if any."""
+    if os.environ.get("ALLIANCE_NATIVE", "1") == "0":
+        return None
+    native = package_dir.parent / NATIVE_DIR
+    try:
+        stamp = json.loads((native / "stamp.json").read_text())
+    except (OSError, ValueError):
+        return None
+    if stamp.get("python") != sys.version or stamp.get("modules") != source_digests(package_dir):
+        return None
+    return native
+
+
+def use_compiled(package_path: list[str]) -> bool:
+    """Make the package at ``package_path`` import its compiled modules when they match."""
+    native = compiled_dir(Path(package_path[0]))
+    if native is None:
+        return False
+    lib = str(native / "lib")
+    if lib not in sys.path:
+        sys.path.append(lib)  # mypyc's runtime module, imported by the compiled ones
+    package_path.insert(0, str(native / "transforms"))
+    return True
