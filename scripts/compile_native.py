@@ -29,6 +29,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="alliance-native-") as tmp:
         work = Path(tmp)
         (work / "transforms").mkdir()
+        shutil.copy(ROOT / "pyproject.toml", work)  # mypy's settings
         shutil.copy(ROOT / "transforms" / "__init__.py", work / "transforms")
         for name in NATIVE_MODULES:
             shutil.copy(ROOT / "transforms" / f"{name}.py", work / "transforms")

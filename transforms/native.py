@@ -15,7 +15,17 @@ from pathlib import Path
 
 NATIVE_DIR = ".native"
 # The extraction hot path: ~20% less CPU compiled (same rows).
-NATIVE_MODULES = ("triggers", "sentences", "issues", "actors")
+NATIVE_MODULES = (
+    "triggers",
+    "sentences",
+    "issues",
+    "actors",
+    "normalize",
+    "language",
+    "gate",
+    "pipeline",
+    "reference",
+)
 
 
 def source_digests(package_dir: Path) -> dict[str, str]:
