@@ -139,8 +139,9 @@ def adopt_files(table_dir: str, files: Sequence[Path], schema: pa.Schema) -> lis
     Each file's schema must be the table's (WarehouseError ``schema_drift`` otherwise, before
     any file moves). Files already moved are moved back if a later one fails.
     """
-    for path in files:
-        found = pq.read_schema(path)
+    footers = [pq.read_metadata(path) for path in files]
+    for path, meta in zip(files, footers, strict=True):
+        found = meta.schema.to_arrow_schema()
         if not found.remove_metadata().equals(schema.remove_metadata()):
             raise WarehouseError(
                 "schema_drift", f"{path}: columns {found.names} do not match the table schema"
@@ -148,8 +149,7 @@ def adopt_files(table_dir: str, files: Sequence[Path], schema: pa.Schema) -> lis
     moved: list[tuple[Path, Path]] = []
     actions = []
     try:
-        for path in files:
-            meta = pq.read_metadata(path)
+        for path, meta in zip(files, footers, strict=True):
             target = Path(table_dir, f"part-{uuid.uuid4()}-00000.zstd.parquet")
             shutil.move(path, target)  # a rename on one file system
             moved.append((path, target))

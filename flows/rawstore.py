@@ -9,6 +9,7 @@ which ``load_raw_units`` still reads. The same unit may sit in two packs (a run 
 before its commit stored it, the next stored it again): any copy serves.
 """
 
+import functools
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -83,8 +84,9 @@ def load_raw_units(root: str, shas: Sequence[str]) -> dict[str, tuple[str, str, 
     from the per-unit files of older warehouses, then from the packs."""
     found: dict[str, tuple[str, str, bytes]] = {}
     wanted = set(shas)
-    if Path(root, RAW_DIR).is_dir():
-        for sha in sorted(wanted):
+    raw = Path(root, RAW_DIR)
+    if raw.is_dir() and any(p.is_dir() and p.name != PACKS_DIR for p in raw.iterdir()):
+        for sha in sorted(wanted):  # an older warehouse: per-unit files
             folder = raw_path(root, sha, "").parent
             if not folder.is_dir():
                 continue
@@ -93,12 +95,19 @@ def load_raw_units(root: str, shas: Sequence[str]) -> dict[str, tuple[str, str, 
                 found[sha] = (str(stored[0]), stored[0].suffix, stored[0].read_bytes())
     missing = wanted - found.keys()
     folder = packs_folder(root)
-    packs = sorted(folder.glob("*.parquet")) if missing and folder.is_dir() else []
-    for pack in packs:
-        hit = pc.is_in(pq.read_table(pack, columns=["sha256"])["sha256"], pa.array(sorted(missing)))
-        if not pc.any(hit).as_py():
-            continue
-        rows = pq.read_table(pack, schema=PACK_SCHEMA).filter(hit)
+    if not missing or not folder.is_dir():
+        return found
+    packs = sorted(folder.glob("*.parquet"))
+    index = _pack_index(
+        str(folder), tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in packs)
+    )
+    by_pack: dict[str, list[str]] = {}
+    for sha in sorted(missing):
+        if sha in index:
+            by_pack.setdefault(index[sha], []).append(sha)
+    for pack, in_pack in by_pack.items():
+        rows = pq.read_table(pack, schema=PACK_SCHEMA)
+        rows = rows.filter(pc.is_in(rows["sha256"], pa.array(in_pack)))
         for sha, suffix, data in zip(
             rows["sha256"].to_pylist(),
             rows["suffix"].to_pylist(),
@@ -106,7 +115,16 @@ def load_raw_units(root: str, shas: Sequence[str]) -> dict[str, tuple[str, str, 
             strict=True,
         ):
             found[sha] = (f"{pack}#{sha}{suffix}", suffix, data)
-        missing -= found.keys()
-        if not missing:
-            break
     return found
+
+
+@functools.lru_cache(maxsize=2)
+def _pack_index(folder: str, packs: tuple[tuple[str, int, int], ...]) -> dict[str, str]:
+    """sha256 -> the pack holding it, from each pack's sha256 column: read once per process
+    while the packs (name, mtime, size) stay the same (a backfill asks once per batch)."""
+    index: dict[str, str] = {}
+    for name, _, _ in packs:
+        path = str(Path(folder, name))
+        for sha in pq.read_table(path, columns=["sha256"])["sha256"].to_pylist():
+            index.setdefault(sha, path)
+    return index

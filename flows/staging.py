@@ -141,9 +141,7 @@ class StagedRun:
     def adoptable(self, name: str) -> tuple[Path, ...]:
         """Staged parts of ``name`` that can go into the table as they are (see
         ``deltafiles.adopt_files``): all but those that lose rows to a duplicate in an earlier
-        batch, and none of quarantine's (its rows are checked against the table's at commit)."""
-        if name == "quarantine":
-            return ()
+        batch. (The warehouse never adopts quarantine parts: it filters their rows.)"""
         return tuple(
             b.part(name)
             for b in self.batches

@@ -174,7 +174,8 @@ class Warehouse:
             return reader
 
         if not replace and _is_local(uri):
-            if source.files and source.rest is not None and name != "quarantine":
+            # Files go in as they are only when the rows do (quarantine's are filtered above).
+            if source.files and source.rest is not None and make is source.open:
                 return deltafiles.append(uri, opened(source.rest), RETRIES, adopt=source.files)
             return deltafiles.append(uri, opened(), RETRIES)
 
