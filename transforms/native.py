@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 NATIVE_DIR = ".native"
-# The extraction hot path: ~20% less CPU compiled (same rows).
+# The per-article code: same rows; extraction's functions ~20% faster, a whole batch 3-10%.
 NATIVE_MODULES = (
     "triggers",
     "sentences",
