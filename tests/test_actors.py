@@ -47,6 +47,14 @@ def test_the_north_after_north_korea(extractors):
     found = [(m.matched_text, m.actor_id, m.resolution) for m in actors(text, extractors)]
     assert ("North", "PRK", "north_after_north_korea") in found
     assert "PRK" not in states("Analysts said the North is testing Seoul.", extractors)
+    # Only after North Korea is named, only after "the ", not before another place word.
+    text = "Analysts said the North waited. North Korea fired. The North, the North Sea."
+    assert [
+        m.start for m in actors(text, extractors) if m.resolution == "north_after_north_korea"
+    ] == []
+    text = "North Korea fired. Then the North waited, and the North Atlantic was calm; the North!"
+    found = [m.start for m in actors(text, extractors) if m.resolution == "north_after_north_korea"]
+    assert found == [text.index("North waited"), text.rindex("North")]
 
 
 def test_korean_name_forms(extractors):
@@ -121,6 +129,12 @@ def test_organizations_and_two_koreas(extractors):
         ("KOR", "state"),
         ("PRK", "state"),
     }
+    # Only the whole words "two Koreas" (the mention is "Koreas"), once per Korea.
+    found = actors("Between the two Koreas; twotwo Koreas; the two Koreasx.", extractors)
+    assert [(m.start, m.resolution) for m in found if m.resolution == "two_koreas"] == [
+        (16, "two_koreas"),
+        (16, "two_koreas"),
+    ]
 
 
 def test_sitting_leader_surname_needs_a_date_and_a_rare_surname(extractors):

@@ -18,9 +18,11 @@ def _all_patterns(reference):
 
 def _assert_superset(gate, patterns, text):
     possible = gate.possible(text)
+    ids = gate.possible_ids(text)  # what the extractors ask
     for p in patterns:
         if p.search(text):
             assert p in possible, (p.pattern[:80], text[:200])
+            assert id(p) in ids, (p.pattern[:80], text[:200])
 
 
 def test_gate_keeps_every_pattern_that_matches_the_dev_texts(reference):
@@ -97,6 +99,25 @@ def test_unsafe_patterns_are_not_gated():
     gate = PatternGate([re.compile(r"Séoul"), re.compile(r"\bpeace\b")])
     assert re.compile(r"Séoul") in gate.possible("nothing here")
     assert gate.possible("peace now") == {re.compile(r"Séoul"), re.compile(r"\bpeace\b")}
+
+
+def test_possible_ids_name_every_object_of_equal_patterns():
+    from transforms.gate import PatternGate
+
+    def fresh(source: str) -> re.Pattern[str]:
+        re.purge()  # re caches compiled patterns: purge to get a second, equal object
+        return re.compile(source)
+
+    peace, peace_again = fresh(r"\bpeace\b"), fresh(r"\bpeace\b")
+    seoul, seoul_again = fresh(r"Séoul"), fresh(r"Séoul")  # not gated: always possible
+    war = fresh(r"\bwar\b")
+    assert peace == peace_again and peace is not peace_again
+    gate = PatternGate([peace, seoul, war, peace_again, seoul_again])
+    ids = gate.possible_ids("peace now")
+    assert {id(peace), id(peace_again), id(seoul), id(seoul_again)} <= ids
+    assert id(war) not in ids
+    assert gate.possible("peace now") == {peace, seoul}
+    assert id(war) in gate.possible_ids("war and peace")
 
 
 def test_actor_patterns_tried_at_trigger_positions_give_the_finditer_matches(reference):

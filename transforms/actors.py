@@ -89,6 +89,12 @@ COUNTRY_AFTER = re.compile(
     r"(?:'s|’s)\s+(?:president|prime minister|government|foreign|defen[cs]e|army|military|"
     r"parliament|capital|king|economy|border|breakaway)\b"
 )
+# "the North" after North Korea, "the two Koreas". Both start with their literal, so re
+# finds them with a fast scan; the word before ("the ", a word boundary) is checked after.
+THE_NORTH = re.compile(
+    r"North\b(?!\s+(?:Korea|America|Atlantic|Pole|Sea|Star|Face|Carolina|Dakota|Macedonia))"
+)
+TWO_KOREAS = re.compile(r"two Koreas\b")
 # More names after a plural title: "Democrats Raphael Warnock and Jon Ossoff".
 AND_NAME = re.compile(rf",?\s+and\s+(?P<name>{NAME})\b")
 BYLINE = re.compile(rf"^By\s+(?P<name>{NAME})\b", re.M)
@@ -419,6 +425,8 @@ class ActorMatcher:
             *(t for _, t in gazetteer.traps),
         ]
         self.triggers = {p: pattern_triggers(p) for p in compiled}
+        # The same by id(): hashing a compiled pattern hashes its whole program (see gate).
+        self._keys = {id(p): self.triggers[p] for p in compiled}
         title_keys = pattern_triggers(TITLE_START)
         if title_keys is None:
             raise ValueError("TITLES must start with words: the title patterns need their keys")
@@ -445,7 +453,7 @@ class ActorMatcher:
         """
         text = words.text
         starts: set[int] = set()
-        for anchor in words.finditer(self.of_state, self.triggers[self.of_state]):
+        for anchor in words.finditer(self.of_state, self._keys[id(self.of_state)]):
             end = anchor.start()
             while end and text[end - 1].isspace():
                 end -= 1
@@ -501,22 +509,23 @@ class ActorMatcher:
         sentences: Sequence[tuple[int, int]],
         year: int | None,
         words: WordIndex | None = None,
-        possible: Set[re.Pattern[str]] | None = None,
+        possible: Set[int] | None = None,
     ) -> list[ActorMention]:
         """All actor mentions in ``text``; ``year`` (publication year) helps resolve surnames.
 
-        ``possible`` (from ``transforms.gate``) skips the patterns that cannot match the text.
+        ``possible`` (``PatternGate.possible_ids``: patterns by ``id``) skips the patterns that
+        cannot match the text.
         """
         gaz = self.gazetteer
         words = words or WordIndex(text)
-        trig = self.triggers
+        keys = self._keys
 
         title_starts: list[int] | None = None  # found on first use, shared by both title patterns
 
         def find(pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
             # The gate knows "of <state>", which every name_of_state match contains.
             gated = self.of_state if pattern is self.name_of_state else pattern
-            if possible is not None and gated not in possible:
+            if possible is not None and id(gated) not in possible:
                 return
             if pattern is self.name_of_state:
                 yield from self._names_of_state(words)
@@ -526,7 +535,7 @@ class ActorMatcher:
                     title_starts = self._title_starts(words)
                 yield from matches_from(pattern, text, title_starts)
             else:
-                yield from words.finditer(pattern, trig.get(pattern))
+                yield from words.finditer(pattern, keys.get(id(pattern)))
 
         cands: list[_Candidate] = []
         traps = [(m.start(), m.end()) for _, t in gaz.traps for m in find(t)]
@@ -661,13 +670,12 @@ class ActorMatcher:
         # "the North" after North Korea; "the two Koreas".
         prk_first = min((c.start for c in chosen if c.actor_id == "PRK"), default=None)
         if prk_first is not None and "PRK" in gaz.states:
-            for m in re.finditer(
-                r"\b(?<=the )North\b(?!\s+(?:Korea|America|Atlantic|Pole|Sea|Star|Face|Carolina|Dakota|Macedonia))",
-                text,
-            ):
-                if m.start() > prk_first:
+            for m in THE_NORTH.finditer(text, prk_first + 1):
+                if text.endswith("the ", 0, m.start()):
                     extra.append(_Candidate(m.start(), m.end(), 1, "PRK", "state", R_NORTH))
-        for m in re.finditer(r"\btwo Koreas\b", text):
+        for m in TWO_KOREAS.finditer(text):
+            if m.start() and _is_word_char(text[m.start() - 1]):
+                continue
             s = m.start() + 4
             for iso in ("KOR", "PRK"):
                 if iso in gaz.states:

@@ -1,7 +1,6 @@
 """Issue extraction: rule hits per sentence, vetoes, and the article-level decision."""
 
 import bisect
-import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence, Set
 from typing import NamedTuple
@@ -50,13 +49,14 @@ def find_issue_mentions(
     taxonomy: Taxonomy,
     sentence_countries: Mapping[int, set[str]] | None = None,
     words: WordIndex | None = None,
-    possible: Set[re.Pattern[str]] | None = None,
+    possible: Set[int] | None = None,
 ) -> list[IssueMention]:
     """Every non-vetoed rule hit, one per (code, span): the strongest rule wins a span.
 
     ``sentence_countries`` (sentence index -> countries of the actors in it) lets a rule
     require an actor of a country, e.g. a Japanese leader for a trilateral meeting.
-    ``possible`` (from ``transforms.gate``) skips rules that cannot match the text.
+    ``possible`` (``PatternGate.possible_ids``: patterns by ``id``) skips rules that cannot
+    match the text.
     """
     countries = sentence_countries or {}
     words = words or WordIndex(text)
@@ -64,7 +64,7 @@ def find_issue_mentions(
     found: dict[tuple[str, int, int], IssueMention] = {}
     for code in taxonomy.codes.values():
         for rule in code.rules:
-            if possible is not None and rule.pattern not in possible:
+            if possible is not None and id(rule.pattern) not in possible:
                 continue
             context_ok: dict[int, bool] = {}
             for m in words.finditer(rule.pattern, rule.triggers):

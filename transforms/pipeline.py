@@ -184,7 +184,7 @@ def process_article(
     year = norm.published_at.year if norm.published_at else None
     tax = ref.taxonomy
     words = WordIndex(text)  # shared by actor and issue matching
-    possible = ex.gate.possible(text)  # the patterns worth trying on this text
+    possible = ex.gate.possible_ids(text)  # the patterns worth trying on this text
     actors = ex.actors.extract(text, sentences, year, words, possible)
     countries: dict[int, set[str]] = {}
     for a in actors:
