@@ -344,3 +344,47 @@ def test_named_before_means_the_one_person_of_a_surname_named_earlier(named, pos
         assert index.person(surname, pos) == meant.get(surname)
     for actor_id in "ABCDE":
         assert index.names(actor_id, pos) == (actor_id in meant.values())
+
+
+def _select_reference(cands, allow_same_span=False):
+    """Overlap resolution as a plain rule: longer spans first, then higher priority, then
+    earlier; a candidate whose span meets a taken one is dropped, except, with
+    ``allow_same_span``, a "two Koreas" mention on exactly a taken span; one per (span, id)."""
+    ordered = sorted(cands, key=lambda c: (-(c.end - c.start), -c.priority, c.start))
+    taken: list = []
+    for c in ordered:
+        if any((t.start, t.end, t.actor_id) == (c.start, c.end, c.actor_id) for t in taken):
+            continue
+        overlapping = [t for t in taken if t.start < c.end and c.start < t.end]
+        if overlapping and not (
+            allow_same_span
+            and c.resolution == "two_koreas"
+            and any((t.start, t.end) == (c.start, c.end) for t in overlapping)
+        ):
+            continue
+        taken.append(c)
+    return sorted(taken, key=lambda c: (c.start, c.actor_id))
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    spans=st.lists(
+        st.tuples(
+            st.integers(0, 30),
+            st.integers(1, 6),
+            st.integers(0, 3),
+            st.sampled_from(["KOR", "PRK", "USA"]),
+            st.sampled_from(["two_koreas", "gazetteer_name"]),
+        ),
+        max_size=25,
+    ),
+    allow_same_span=st.booleans(),
+)
+def test_select_keeps_the_longest_then_strongest_spans(spans, allow_same_span):
+    from transforms.actors import _Candidate, _select
+
+    cands = [
+        _Candidate(start, start + length, priority, actor_id, "state", resolution)
+        for start, length, priority, actor_id, resolution in spans
+    ]
+    assert _select(cands, allow_same_span) == _select_reference(cands, allow_same_span)

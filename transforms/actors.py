@@ -894,26 +894,38 @@ def _next_to_name(text: str, start: int, end: int) -> bool:
 
 
 def _select(cands: Sequence[_Candidate], allow_same_span: bool = False) -> list[_Candidate]:
-    """Non-overlapping candidates: longer spans first, then higher priority."""
-    ordered = sorted(cands, key=lambda c: (-(c.end - c.start), -c.priority, c.start))
+    """Non-overlapping candidates: longer spans first, then higher priority (spans are never
+    empty: every candidate is a match or a literal)."""
+    ordered = sorted(cands, key=_selection_order)
     marks = bytearray(max((c.end for c in cands), default=0) + 1)  # 1 where a span is taken
-    spans: set[tuple[int, int]] = set()
     out: list[_Candidate] = []
-    seen: set[tuple[int, int, str]] = set()
+    spans: set[tuple[int, int]] = set()  # the taken spans, when allow_same_span needs them
+    seen: set[tuple[int, int, str]] = set()  # (start, end, id) taken where spans may repeat
     for c in ordered:
-        key = (c.start, c.end, c.actor_id)
-        if key in seen:
-            continue
-        if marks.find(1, c.start, c.end) != -1 and not (
-            # taken spans never overlap, so the only overlap allowed is the identical span
-            allow_same_span and c.resolution == R_KOREAS and (c.start, c.end) in spans
-        ):
-            continue
-        marks[c.start : c.end] = b"\x01" * (c.end - c.start)
-        spans.add((c.start, c.end))
-        seen.add(key)
-        out.append(c)
-    return sorted(out, key=lambda c: (c.start, c.actor_id))
+        start, end = c.start, c.end
+        if marks.find(1, start, end) == -1:
+            if allow_same_span:
+                seen.add((start, end, c.actor_id))
+                spans.add((start, end))
+            marks[start:end] = b"\x01" * (end - start)
+            out.append(c)
+        # Taken spans never overlap, so the only overlap allowed is the identical span: the
+        # other Korea of "two Koreas".
+        elif allow_same_span and c.resolution == R_KOREAS and (start, end) in spans:
+            key = (start, end, c.actor_id)
+            if key not in seen:
+                seen.add(key)
+                out.append(c)
+    out.sort(key=_text_order)
+    return out
+
+
+def _selection_order(c: _Candidate) -> tuple[int, int, int]:
+    return (c.start - c.end, -c.priority, c.start)
+
+
+def _text_order(c: _Candidate) -> tuple[int, str]:
+    return (c.start, c.actor_id)
 
 
 def _is_word_char(ch: str) -> bool:
