@@ -127,11 +127,12 @@ class WordIndex:
 
     def candidates(self, keys: frozenset[str]) -> list[int]:
         """Sorted word starts whose word begins with one of ``keys``."""
-        found: list[int] = []
         by_prefix = self.by_prefix
+        prefixes: set[str] = set()  # each word start is listed under exactly one prefix
         for key in keys:
             if len(key) == KEY_LEN:
-                found.extend(by_prefix.get(key, ()))
+                if key in by_prefix:
+                    prefixes.add(key)
                 continue
             if self._by_letter is None:
                 self._by_letter = {}
@@ -139,8 +140,12 @@ class WordIndex:
                     self._by_letter.setdefault(prefix[0], []).append(prefix)
             for prefix in self._by_letter.get(key[0], ()):
                 if prefix.startswith(key):
-                    found.extend(by_prefix[prefix])
-        return sorted(set(found))
+                    prefixes.add(prefix)
+        found: list[int] = []
+        for prefix in prefixes:
+            found += by_prefix[prefix]
+        found.sort()  # distinct prefixes hold distinct starts: no duplicates
+        return found
 
     def finditer(
         self, pattern: re.Pattern[str], keys: frozenset[str] | None
