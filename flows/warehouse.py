@@ -95,10 +95,10 @@ class Warehouse:
 
     def column_values(self, name: str, column: str) -> set[str]:
         """Distinct non-null values of one column (reads only that column)."""
-        dt = self.table(name)
-        if dt is None:
+        files = self._dataset(name)
+        if files is None:
             return set()
-        values = dt.to_pyarrow_dataset().to_table(columns=[column]).column(column)
+        values = files.to_table(columns=[column]).column(column)
         return {v for v in pc.unique(values).to_pylist() if v is not None}
 
     def seen_source_hashes(self) -> set[str]:
@@ -120,12 +120,22 @@ class Warehouse:
         self, name: str, version: int | None = None, columns: list[str] | None = None
     ) -> pa.Table:
         """A table (at ``version``) as Arrow, reading the files of that version only."""
+        files = self._dataset(name, version)
+        if files is None:
+            raise WarehouseError("missing_table", f"{self.uri(name)}: no such table")
+        return files.to_table(columns=columns)
+
+    def _dataset(self, name: str, version: int | None = None) -> ds.Dataset | None:
+        """The files of a table (at ``version``) as a plain Parquet dataset, None if no table.
+
+        From the table's own file list: ``DeltaTable.to_pyarrow_dataset`` also builds a
+        fragment with statistics for every file, ~0.15 s for a 100-file table against ~5 ms,
+        and every run reads four such columns before its first batch.
+        """
         dt = self.table(name, version)
         if dt is None:
-            raise WarehouseError("missing_table", f"{self.uri(name)}: no such table")
-        return ds.dataset(dt.file_uris(), format="parquet", schema=TABLES[name].schema).to_table(
-            columns=columns
-        )
+            return None
+        return ds.dataset(dt.file_uris(), format="parquet", schema=TABLES[name].schema)
 
     def commit(
         self,
@@ -202,10 +212,10 @@ class Warehouse:
 
     def input_index(self) -> dict[str, tuple[int, int]]:
         """Path -> (size, mtime_ns) of every inbox file already read."""
-        dt = self.table("inputs")
-        if dt is None:
+        files = self._dataset("inputs")
+        if files is None:
             return {}
-        t = dt.to_pyarrow_dataset().to_table(columns=["path", "size", "mtime_ns"])
+        t = files.to_table(columns=["path", "size", "mtime_ns"])
         return dict(
             zip(
                 t["path"].to_pylist(),
