@@ -97,10 +97,8 @@ def load_raw_units(root: str, shas: Sequence[str]) -> dict[str, tuple[str, str, 
     folder = packs_folder(root)
     if not missing or not folder.is_dir():
         return found
-    packs = sorted(folder.glob("*.parquet"))
-    index = _pack_index(
-        str(folder), tuple((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in packs)
-    )
+    stats = [(p.name, p.stat()) for p in sorted(folder.glob("*.parquet"))]
+    index = _pack_index(str(folder), tuple((n, s.st_mtime_ns, s.st_size) for n, s in stats))
     by_pack: dict[str, list[str]] = {}
     for sha in sorted(missing):
         if sha in index:
