@@ -20,10 +20,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
-from flows.inbox import FileStat, read_inputs
+from flows.inbox import FileStat, read_inputs, scan_inbox
 from flows.rawstore import store_raw
 from flows.seeds import SEEDS_DIR, load_reference
 from flows.staging import StagedBatch, stage_batch
+from flows.warehouse import Warehouse
 from transforms.ingest import InputFile, Rejection, sha256_hex
 from transforms.pipeline import Extractors, process_batch, quarantine_row
 from transforms.schema import to_arrow
@@ -127,6 +128,33 @@ def warm_pool(workers: int, seeds_dir: str = str(SEEDS_DIR)) -> Iterator[cf.Proc
     finally:
         _POOL, _POOL_WORKERS = None, 0
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def submit(fn: Callable[..., T], *args: object) -> "cf.Future[T]":
+    """``fn(*args)`` started on a warm worker process while a ``warm_pool`` is open, so that it
+    runs alongside this process; else run here and now. Either way, ``result()`` gives its
+    value or raises its exception."""
+    pool = _POOL
+    if pool is not None:
+        return pool.submit(fn, *args)
+    done: cf.Future[T] = cf.Future()
+    try:
+        done.set_result(fn(*args))
+    except Exception as exc:
+        done.set_exception(exc)
+    return done
+
+
+def write_seen_set(wh: Warehouse, path: str) -> str:
+    """Save what a batch skips (hashes of the inputs already stored as an article or
+    quarantined, and the stored article ids) to ``path``, for ``load_set``; returns ``path``."""
+    seen = wh.seen_source_hashes() | wh.column_values("articles", "article_id")
+    return save_set(seen, Path(path))
+
+
+def scan_for_new(wh: Warehouse, inbox: str) -> tuple[list[FileStat], int, int]:
+    """``scan_inbox`` of ``inbox`` against the files the warehouse has already read."""
+    return scan_inbox(inbox, wh.input_index())
 
 
 def in_pool(fn: Callable[P, T]) -> Callable[P, T]:

@@ -15,9 +15,17 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import unmapped
 
-from flows.batches import cached_extractors, load_set, pool_workers, process_paths, save_set
+from flows.batches import (
+    cached_extractors,
+    load_set,
+    pool_workers,
+    process_paths,
+    scan_for_new,
+    submit,
+    write_seen_set,
+)
 from flows.consumers import write_manifest
-from flows.inbox import make_batches, scan_inbox
+from flows.inbox import make_batches
 from flows.lock import warehouse_lock
 from flows.rawstore import store_raw
 from flows.seeds import SEEDS_DIR, load_reference
@@ -260,11 +268,12 @@ def _ingest(
     reference = load_reference()
     wh.ensure_tables()
     staging = staging_folder(wh, run_id)
-    seen_path = save_set(
-        wh.seen_source_hashes() | wh.column_values("articles", "article_id"),
-        staging / "seen.pickle",
-    )
-    files, unchanged, found = scan_inbox(settings.inbox, wh.input_index())
+    # The two reads before the first batch run side by side on the warm workers, when there are
+    # workers (0.5 s and 0.8 s on a 100k-article warehouse: most of a small run's fixed cost).
+    seen_job = submit(write_seen_set, wh, str(staging / "seen.pickle"))
+    scan_job = submit(scan_for_new, wh, settings.inbox)
+    files, unchanged, found = scan_job.result()
+    seen_path = seen_job.result()
     logger.info(
         "run %s: %d files in %s, %d unchanged since they were read",
         run_id,

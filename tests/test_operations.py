@@ -501,11 +501,27 @@ def test_warm_worker_processes_give_the_same_tables(tmp_path, prefect_harness, m
         monkeypatch.setattr(pool, "submit", submit)
         assert pool_workers() == 2
         pooled = ingest_flow(inbox=str(inbox), warehouse=str(tmp_path / "pool"), batch_size=4)
+        assert_same(snapshot(tmp_path / "threads"), snapshot(tmp_path / "pool"))
+        (inbox / "late.txt").write_text(
+            "Defense ministers in Seoul said on Tuesday that the transfer of wartime operational "
+            "control would be reviewed again next year.\n"
+        )
+        sample = sorted(SAMPLES.glob("*.txt"))[0].read_bytes()
+        (inbox / "copy.txt").write_bytes(sample)  # stored bytes under a new name: skipped
+        (inbox / "copy2.txt").write_bytes(sample + b"\n\n\n")  # stored text: a duplicate
+        again = ingest_flow(inbox=str(inbox), warehouse=str(tmp_path / "pool"), batch_size=4)
     assert pool_workers() == 0
-    assert len(submitted) == here["batches"] >= 3  # every batch ran in a worker process
+    names = [fn.__name__ for fn in submitted]
+    # Every batch ran in a worker process, and so did each run's two reads before its batches.
+    assert names.count("process_paths") == here["batches"] + again["batches"]
+    assert here["batches"] >= 3 and again["batches"] == 1
+    assert names.count("write_seen_set") == names.count("scan_for_new") == 2
+    # The second run read only the new file: the workers' scan and seen set knew the rest.
+    assert again["articles_new"] == 1
+    assert again["quarantine_reasons"] == {"duplicate_content": 1}
+    assert again["inputs_skipped"] == pooled["files_seen"] + 1
     assert pooled["articles_new"] == here["articles_new"] >= 5
     assert pooled["quarantined"] == here["quarantined"] >= 4
-    assert_same(snapshot(tmp_path / "threads"), snapshot(tmp_path / "pool"))
 
 
 def test_wide_tables_are_written_in_small_row_groups(tmp_path):
@@ -541,3 +557,16 @@ def test_wide_tables_are_written_in_small_row_groups(tmp_path):
     ]
     assert sum(groups) == n
     assert max(groups) <= ROW_GROUP_ROWS["articles"] and len(groups) >= 3
+
+
+def test_submit_without_a_pool_runs_now_and_keeps_the_error(tmp_path):
+    from flows.batches import pool_workers, scan_for_new, submit
+    from flows.warehouse import Warehouse
+
+    assert pool_workers() == 0
+    calls = []
+    job = submit(calls.append, "x")
+    assert calls == ["x"] and job.done() and job.result() is None
+    missing = submit(scan_for_new, Warehouse(str(tmp_path / "wh")), str(tmp_path / "nowhere"))
+    with pytest.raises(FileNotFoundError, match="nowhere"):
+        missing.result()
