@@ -632,7 +632,7 @@ class ActorMatcher:
                         m.start("s"), m.end("s"), 3, person.person_id, "person", R_TITLE_SURNAME
                     )
                 )
-        chosen = _select(chosen + extra)
+        chosen = _select_more(chosen, extra)
 
         # Bare surnames: coreference to a person named earlier, or a distinctive surname.
         surname_index: dict[str, str] = {}
@@ -680,7 +680,7 @@ class ActorMatcher:
             for iso in ("KOR", "PRK"):
                 if iso in gaz.states:
                     extra.append(_Candidate(s, m.end(), 1, iso, "state", R_KOREAS))
-        chosen = _select(chosen + extra, allow_same_span=True)
+        chosen = _select_more(chosen, extra, allow_same_span=True)
         starts = [s for s, _ in sentences]
         chosen = self._drop_uncued_ambiguous(text, starts, chosen)
         return [self._mention(text, starts, c, year) for c in chosen]
@@ -920,8 +920,35 @@ def _select(cands: Sequence[_Candidate], allow_same_span: bool = False) -> list[
     return out
 
 
-def _selection_order(c: _Candidate) -> tuple[int, int, int]:
-    return (c.start - c.end, -c.priority, c.start)
+def _select_more(
+    chosen: list[_Candidate], extra: Sequence[_Candidate], allow_same_span: bool = False
+) -> list[_Candidate]:
+    """``_select(chosen + extra)`` when ``chosen`` is a selection (non-overlapping, in text
+    order). A chosen candidate that overlaps no extra one is kept whatever the order, and
+    takes nothing another could have, so only the extra ones and the chosen they overlap are
+    selected again (in their order, for the same ties)."""
+    if not extra:
+        return chosen
+    marks = bytearray(max(c.end for c in extra) + 1)
+    for e in extra:
+        marks[e.start : e.end] = b"\x01" * (e.end - e.start)
+    kept: list[_Candidate] = []
+    contested: list[_Candidate] = []
+    for c in chosen:
+        if marks.find(1, c.start, c.end) == -1:
+            kept.append(c)
+        else:
+            contested.append(c)
+    contested.extend(extra)
+    out = kept + _select(contested, allow_same_span)
+    out.sort(key=_text_order)
+    return out
+
+
+def _selection_order(c: _Candidate) -> int:
+    """(longer, higher priority, earlier) as one int, which sorts faster than a tuple: the
+    priorities are 0-3 and the starts below 2**32, so the three parts never mix."""
+    return ((c.start - c.end) << 40) - (c.priority << 32) + c.start
 
 
 def _text_order(c: _Candidate) -> tuple[int, str]:
