@@ -189,6 +189,16 @@ def _run_suite(
     return failed
 
 
+def _frame(table: pa.Table) -> pd.DataFrame:
+    """``table`` as the pandas frame GX validates, its integer columns as int64: GX compares
+    int64 and float64 columns with their bounds vectorized, but maps a Python function over
+    every value of any other width (int32 here: ~12% of a batch's validation time)."""
+    wider = pa.schema(
+        f.with_type(pa.int64()) if pa.types.is_integer(f.type) else f for f in table.schema
+    )
+    return (table if wider.equals(table.schema) else table.cast(wider)).to_pandas()
+
+
 def _offset_failures(tables: dict[str, pa.Table]) -> dict[str, list[tuple[str, str, list[int]]]]:
     """Rows whose offsets do not slice the article text back to matched_text."""
     texts = dict(
@@ -238,7 +248,7 @@ def validate_tables(
             if table.num_rows == 0 or not (SUITES_DIR / f"{name}.json").exists():
                 continue
             suite = load_suite(name, params)
-            for type_, column, rows in _run_suite(name, table.to_pandas(), suite):
+            for type_, column, rows in _run_suite(name, _frame(table), suite):
                 if type_ in TABLE_LEVEL or not rows:
                     raise ValidationFailure(
                         "table_expectation_failed",
