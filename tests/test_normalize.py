@@ -1,6 +1,7 @@
 """Normalization: typography, boilerplate with rule ids, recovered metadata."""
 
 import datetime as dt
+import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -153,3 +154,46 @@ def test_language_check_refuses_other_latin_script_languages():
     assert detect_language("Seoul and Washington agree on cost-sharing") == "en"
     assert detect_language("Die Hard star visits Seoul for the premiere of his film.") == "en"
     assert detect_language("서울에서 열린 회담은 오늘 끝났다.") == "ko"
+
+
+def _language_as_written(text: str) -> str:
+    """The language rule spelled out plainly, for ASCII text (no other script is possible)."""
+    from transforms.language import _EN_STOPWORDS, _OTHER_STOPWORDS
+
+    words = re.findall(r"[^\W\d_]+", text[:5000].lower())
+    if not words:
+        return "und"
+    english = len([w for w in words if w in _EN_STOPWORDS])
+    if len([w for w in words if w in _OTHER_STOPWORDS]) > english:
+        return "und"
+    share = english / len(words)
+    return "en" if share >= 0.12 or (len(words) < 25 and share >= 0.05) else "und"
+
+
+_LANGUAGE_WORDS = st.sampled_from(
+    [
+        *"the The OF and said der Und est het los Seoul alliance talks x 9 _ 2nd U.S.".split(),
+        *["non-English", "\t", "\n", ".", "", " ", "-"],
+    ]
+)
+
+
+@settings(max_examples=500)
+@given(st.lists(_LANGUAGE_WORDS, max_size=60), st.sampled_from([" ", "_", "", "\n", "1", "--"]))
+def test_ascii_language_check_keeps_the_rule(words, glue):
+    from transforms.language import detect_language
+
+    text = glue.join(words)
+    assert detect_language(text) == _language_as_written(text)
+
+
+def test_ascii_language_check_reads_words_as_the_rule_does():
+    from transforms.language import detect_language
+
+    # German and Dutch in plain ASCII: more of their function words than English ones.
+    assert detect_language("Das ist der Plan und die Wahl in Seoul") == "und"
+    assert detect_language("Het plan van een land in Europa is niet klaar") == "und"
+    # Digits and underscores end words: "the_alliance" is "the" and "alliance".
+    assert detect_language("THE_ALLIANCE OF 2nd_and_3rd FORCES") == "en"
+    assert detect_language("1234 ___ --- ...") == "und"
+    assert detect_language("") == "und"

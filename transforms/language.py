@@ -1,6 +1,8 @@
 """A small, dependency-free language check: is this English prose?"""
 
 import re
+from collections.abc import Sequence
+from typing import AnyStr
 
 _EN_STOPWORDS = frozenset(
     [
@@ -57,6 +59,11 @@ _OTHER_STOPWORDS = frozenset(
     "os um uma não para com são".split()
 )
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+# The same words in ASCII text: letters lower-cased, every other byte a space to split at
+# (on ASCII, ``[^\W\d_]`` is ``[A-Za-z]``); bytes.translate and split are single C passes.
+_ASCII_WORDS = bytes(c + 32 if 65 <= c <= 90 else c if 97 <= c <= 122 else 32 for c in range(256))
+_EN_STOPWORDS_B = frozenset(w.encode("ascii") for w in _EN_STOPWORDS)
+_OTHER_STOPWORDS_B = frozenset(w.encode("ascii") for w in _OTHER_STOPWORDS if w.isascii())
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 _SCRIPTS = (
     ("ko", re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")),
@@ -70,18 +77,27 @@ _SCRIPTS = (
 def detect_language(text: str, sample_chars: int = 5_000) -> str:
     """Return 'en', an ISO 639-1 code for a non-Latin script, or 'und' when unsure."""
     sample = text[:sample_chars]
-    if not sample.isascii():  # only then can another script be present
-        letters = len(_LETTER.findall(sample))
-        if letters == 0:
-            return "und"
-        for code, pattern in _SCRIPTS:
-            if len(pattern.findall(sample)) / letters > 0.3:
-                return code
-    words = _WORD.findall(sample.lower())
+    if sample.isascii():
+        ascii_words = sample.encode("ascii").translate(_ASCII_WORDS).split()
+        return _english_or_not(ascii_words, _EN_STOPWORDS_B, _OTHER_STOPWORDS_B)
+    # Only a text with non-ASCII characters can be in another script.
+    letters = len(_LETTER.findall(sample))
+    if letters == 0:
+        return "und"
+    for code, pattern in _SCRIPTS:
+        if len(pattern.findall(sample)) / letters > 0.3:
+            return code
+    return _english_or_not(_WORD.findall(sample.lower()), _EN_STOPWORDS, _OTHER_STOPWORDS)
+
+
+def _english_or_not(
+    words: Sequence[AnyStr], english_words: frozenset[AnyStr], other_words: frozenset[AnyStr]
+) -> str:
+    """'en' when enough of ``words`` are English function words and fewer are foreign ones."""
     if not words:
         return "und"
-    english = sum(map(_EN_STOPWORDS.__contains__, words))
-    if sum(map(_OTHER_STOPWORDS.__contains__, words)) > english:
+    english = sum(map(english_words.__contains__, words))
+    if sum(map(other_words.__contains__, words)) > english:
         return "und"
     share = english / len(words)
     if share >= 0.12 or (len(words) < 25 and share >= 0.05):
