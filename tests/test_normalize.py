@@ -28,6 +28,17 @@ def test_clean_text_is_idempotent(raw):
     assert clean_text(once) == once
 
 
+@settings(max_examples=500)
+@given(st.text(alphabet=" -*ab.\n\t\u2022\u00b7\u00a0\u2014", max_size=80))
+def test_clean_text_tidies_every_line_as_the_rule_does(raw):
+    from transforms.normalize import BLANK_RUNS, BULLET, SPACES
+
+    # The rule written plainly: bullets and runs of spaces are looked for on every line.
+    text = clean_text(raw)
+    lines = [SPACES.sub(" ", BULLET.sub("- ", line)).strip() for line in text.split("\n")]
+    assert text == BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip("\n")
+
+
 @settings(max_examples=1000)
 @given(
     st.one_of(

@@ -60,9 +60,10 @@ _TRANSLATE = str.maketrans(
         "\u2026": "...",
     }
 )
-BULLET = re.compile(
-    r"^[ ]*(?:[\u2022\u25e6\u25aa\u25ab\u2023\u2043\u25cf\u25cb\u25a0\u25a1\u2219\u00b7*]|-(?=\s))\s*"
-)
+_BULLETS = "\u2022\u25e6\u25aa\u25ab\u2023\u2043\u25cf\u25cb\u25a0\u25a1\u2219\u00b7*"
+BULLET = re.compile(rf"^[ ]*(?:[{_BULLETS}]|-(?=\s))\s*")
+# A line BULLET can match starts with one of these (most lines do not: skip the regex).
+_BULLET_FIRST = frozenset(_BULLETS + " -")
 SPACES = re.compile(r"[ ]{2,}")
 BLANK_RUNS = re.compile(r"\n{3,}")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
@@ -146,7 +147,13 @@ def _clean_once(raw: str) -> str:
     text = raw if _skips_ftfy(raw) else ftfy.fix_text(raw, normalization="NFC")
     text = text.translate(_TRANSLATE)
     text = CONTROL.sub("", text)
-    lines = [SPACES.sub(" ", BULLET.sub("- ", line)).strip() for line in text.split("\n")]
+    lines = []
+    for line in text.split("\n"):
+        if line[:1] in _BULLET_FIRST:
+            line = BULLET.sub("- ", line)
+        if "  " in line:
+            line = SPACES.sub(" ", line)
+        lines.append(line.strip())
     return BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip("\n")
 
 
