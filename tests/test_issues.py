@@ -203,6 +203,20 @@ WORDS = [
 ]
 
 
+@settings(max_examples=1000)
+@given(st.text(alphabet="aZ9_ .u-s\x00\n'", max_size=30))
+def test_ascii_word_index_is_the_word_scan(text):
+    from transforms.triggers import WORD, ascii_word_starts, word_starts
+
+    lower = text.lower()
+    by_prefix = ascii_word_starts(text)
+    assert by_prefix == word_starts(lower)
+    # ...which is, written plainly: every word start, under the next three characters.
+    starts = sorted(p for positions in by_prefix.values() for p in positions)
+    assert starts == [m.start() for m in WORD.finditer(lower)]
+    assert all(lower[p : p + 3] == key for key, ps in by_prefix.items() for p in ps)
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(WORDS), max_size=40), st.sampled_from(["", " ", "x", "-"]))
 def test_trigger_positions_match_finditer_on_generated_text(reference, words, glue):
