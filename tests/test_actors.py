@@ -366,68 +366,48 @@ def _select_reference(cands, allow_same_span=False):
     return sorted(taken, key=lambda c: (c.start, c.actor_id))
 
 
-@settings(max_examples=400, deadline=None)
-@given(
-    spans=st.lists(
-        st.tuples(
-            st.integers(0, 30),
-            st.integers(1, 6),
-            st.integers(0, 3),
-            st.sampled_from(["KOR", "PRK", "USA"]),
-            st.sampled_from(["two_koreas", "gazetteer_name"]),
-        ),
-        max_size=25,
-    ),
-    allow_same_span=st.booleans(),
+# A candidate span: (start, length, priority, actor id, resolution).
+_SPANS = st.tuples(
+    st.integers(0, 30),
+    st.integers(1, 6),
+    st.integers(0, 3),
+    st.sampled_from(["KOR", "PRK", "USA"]),
+    st.sampled_from(["two_koreas", "gazetteer_name"]),
 )
-def test_select_keeps_the_longest_then_strongest_spans(spans, allow_same_span):
-    from transforms.actors import _Candidate, _select
 
-    cands = [
+
+def _candidates(spans):
+    from transforms.actors import _Candidate
+
+    return [
         _Candidate(start, start + length, priority, actor_id, "state", resolution)
         for start, length, priority, actor_id, resolution in spans
     ]
+
+
+@settings(max_examples=400, deadline=None)
+@given(spans=st.lists(_SPANS, max_size=25), allow_same_span=st.booleans())
+def test_select_keeps_the_longest_then_strongest_spans(spans, allow_same_span):
+    from transforms.actors import _select
+
+    cands = _candidates(spans)
     assert _select(cands, allow_same_span) == _select_reference(cands, allow_same_span)
 
 
 @settings(max_examples=400, deadline=None)
 @given(
-    first=st.lists(
-        st.tuples(
-            st.integers(0, 30),
-            st.integers(1, 6),
-            st.integers(0, 3),
-            st.sampled_from(["KOR", "PRK", "USA"]),
-            st.sampled_from(["two_koreas", "gazetteer_name"]),
-        ),
-        max_size=25,
-    ),
-    more=st.lists(
-        st.tuples(
-            st.integers(0, 30),
-            st.integers(1, 6),
-            st.integers(0, 3),
-            st.sampled_from(["KOR", "PRK", "USA"]),
-            st.sampled_from(["two_koreas", "gazetteer_name"]),
-        ),
-        max_size=8,
-    ),
+    first=st.lists(_SPANS, max_size=25),
+    more=st.lists(_SPANS, max_size=8),
     allow_same_span=st.booleans(),
     repeat=st.booleans(),
 )
 def test_select_more_is_a_selection_of_everything(first, more, allow_same_span, repeat):
     # Adding candidates to a selection (as extraction does twice) gives what selecting from
     # all of them gives, including when some added ones were already chosen.
-    from transforms.actors import _Candidate, _select_more
+    from transforms.actors import _select_more
 
-    def cands(spans):
-        return [
-            _Candidate(start, start + length, priority, actor_id, "state", resolution)
-            for start, length, priority, actor_id, resolution in spans
-        ]
-
-    chosen = _select_reference(cands(first))
-    extra = cands(more) + (chosen[: len(chosen) // 2] if repeat else [])
+    chosen = _select_reference(_candidates(first))
+    extra = _candidates(more) + (chosen[: len(chosen) // 2] if repeat else [])
     assert _select_more(chosen, extra, allow_same_span) == _select_reference(
         chosen + extra, allow_same_span
     )
