@@ -217,6 +217,68 @@ def test_ascii_word_index_is_the_word_scan(text):
     assert all(lower[p : p + 3] == key for key, ps in by_prefix.items() for p in ps)
 
 
+# Pieces of patterns and texts for the trigger keys' own property test: words that share
+# their first letters in different cases, dots and hyphens inside keys, short words.
+_PIECE_WORDS = ["An", "an", "AN", "and", "Ann", "ab", "abab", "U.S.", "u.s", "US", "the", "Then-"]
+_ATOMS = st.sampled_from(
+    [re.escape(w) for w in _PIECE_WORDS] + ["[Aa]n", "[Tt]he", r"\w+", r"[A-Z][a-z]+", "[.-]"]
+)
+
+
+@st.composite
+def _trigger_patterns(draw):
+    def element():
+        atom = draw(_ATOMS)
+        shape = draw(st.sampled_from(["", "opt", "alt", "plus", "two", "star", "lazy", "sep"]))
+        if shape == "opt":
+            return rf"(?:{atom}\s+)?"
+        if shape == "alt":
+            return f"(?:{atom}|{draw(_ATOMS)})"
+        if shape == "plus":
+            return f"(?:{atom})+"
+        if shape == "two":
+            return f"(?:{atom}){{2}}"
+        if shape == "star":
+            return f"(?:{atom} )*"
+        if shape == "lazy":
+            return f"(?:{atom})??"
+        if shape == "sep":
+            return rf"{atom}[\s-]"
+        return atom
+
+    body = "".join(element() for _ in range(draw(st.integers(1, 3))))
+    body = draw(st.sampled_from([body, f"(?i:{body})", f"(?-i:{body})"]))
+    anchor = draw(st.sampled_from([r"\b", r"(?<![\w-])", ""]))
+    return re.compile(anchor + body, draw(st.sampled_from([0, re.IGNORECASE])))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    _trigger_patterns(),
+    st.lists(st.sampled_from([*_PIECE_WORDS, "İn", "ſhe", "x"]), max_size=12),
+    st.sampled_from([" ", "-", "", "  "]),
+)
+def test_trigger_keys_give_the_finditer_matches_of_any_pattern(pattern, words, glue):
+    from transforms.triggers import WordIndex, pattern_triggers
+
+    text = glue.join(words)
+    fast = [m.span() for m in WordIndex(text).finditer(pattern, pattern_triggers(pattern))]
+    assert fast == [m.span() for m in pattern.finditer(text) if m.end() > m.start()]
+
+
+def test_trigger_keys_are_the_literal_starts_in_their_case():
+    from transforms.triggers import pattern_triggers
+
+    sensitive = pattern_triggers(re.compile(r"\b(?:U\.S\.|An|[Pp]resident)\s"))
+    assert sensitive is not None and sensitive.exact
+    assert sensitive.keys == {"U.S.", "An", "President", "president"}
+    folded = pattern_triggers(re.compile(r"\b(?:U\.S\.|An)\s", re.IGNORECASE))
+    assert folded is not None and not folded.exact and folded.keys == {"u.s.", "an"}
+    # A group that turns case folding on makes every key folded; a repeated group ends them.
+    assert pattern_triggers(re.compile(r"\b(?i:An)")).keys == {"an"}  # type: ignore[union-attr]
+    assert pattern_triggers(re.compile(r"\b(?:ab)+c")).keys == {"ab"}  # type: ignore[union-attr]
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(WORDS), max_size=40), st.sampled_from(["", " ", "x", "-"]))
 def test_trigger_positions_match_finditer_on_generated_text(reference, words, glue):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from transforms.errors import ReferenceDataError
-from transforms.triggers import pattern_triggers
+from transforms.triggers import Triggers, pattern_triggers
 
 _ACRONYM = re.compile(r"[A-Z]{2}")
 _WORD = re.compile(r"[A-Za-z]+")
@@ -31,8 +31,8 @@ class IssueRule:
     # ``requires`` may also hold in the previous sentence ("the test", "the regime" go on
     # from a sentence that named North Korea).
     carry: bool = False
-    # Word-start keys every match begins with (see transforms.triggers); None: scan everything.
-    triggers: frozenset[str] | None = None
+    # Literal word starts every match begins with (see transforms.triggers); None: scan all.
+    triggers: Triggers | None = None
 
     def context_holds(
         self,

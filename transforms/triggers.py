@@ -1,11 +1,14 @@
 """Trigger keys: where in a text a regex can possibly match, so it is tried only there.
 
 For a pattern anchored at a word start (``\\b``, or a lookbehind such as ``(?<![\\w-])``)
-whose first consumed characters are letters or digits, every match starts at a word
-whose lower-case start is one of a few keys ("mis", "nuc", "u"). ``pattern_triggers``
-derives those keys from the parsed pattern; ``WordIndex`` lists, per key, the word
-starts of a text. Trying ``pattern.match`` at those positions only, in order and skipping
-positions inside the previous match, gives exactly the matches of ``finditer``.
+whose first consumed characters are letters or digits, every match starts with one of a
+few literal word starts ("missile", "Nuclear", "U.S."). ``pattern_triggers`` derives
+them from the parsed pattern; ``WordIndex`` lists the word starts of a text by their
+first ``KEY_LEN`` characters, folded to lower case, so a pattern is tried only at the
+words under its keys' first characters whose text begins with one of its keys (as
+written for a case-sensitive pattern, folded otherwise). Trying ``pattern.match`` at
+those positions only, in order and skipping positions inside the previous match, gives
+exactly the matches of ``finditer``.
 """
 
 import re
@@ -13,17 +16,31 @@ from bisect import bisect_left
 from collections.abc import Iterator
 from re import _constants as C  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
+from typing import NamedTuple
 
 import numpy as np
 
-KEY_LEN = 3
+KEY_LEN = 3  # characters of a word start the index is keyed by
+LONG_KEY = 12  # characters of a pattern's literal start kept to check at a candidate word
 MAX_KEYS = 64  # keys one sequence may expand to ([Aa][Bb][Cc] -> 8)
 WORD = re.compile(r"\w+")
 _ZERO_WIDTH_LOOKBEHIND = -1
+_STOP = (None, None)  # ends the literal start (a repeated group's next copy may differ)
 
 
 class _Unbounded(Exception):
     """The start of the pattern cannot be reduced to word keys."""
+
+
+class Triggers(NamedTuple):
+    """Where a pattern's matches can start: at a word whose text begins with one of ``keys``."""
+
+    keys: frozenset[str]  # literal starts of a match, up to LONG_KEY characters
+    exact: bool  # keys as written (a case-sensitive pattern), else folded (``fold``)
+    # (index key, keys to check there): the first KEY_LEN folded characters of keys, with the
+    # keys under them; () when every word there can start a match (a folded key that short).
+    lookup: tuple[tuple[str, tuple[str, ...]], ...]
+    nested: bool  # an index key starts another one (both find the words under the longer)
 
 
 def fold(text: str) -> str:
@@ -34,17 +51,50 @@ def fold(text: str) -> str:
     return "".join((c.upper().lower() or c)[0] for c in text)
 
 
-def pattern_triggers(pattern: re.Pattern[str]) -> frozenset[str] | None:
-    """Lower-case word-start keys every match begins with, or None when they cannot be derived."""
+def pattern_triggers(pattern: re.Pattern[str]) -> Triggers | None:
+    """Literal word starts every match begins with, or None when they cannot be derived."""
     try:
-        parsed = sre_parse.parse(pattern.pattern, pattern.flags)
-        keys = _first(list(parsed), anchored=False)
+        tree = sre_parse.parse(pattern.pattern, pattern.flags)
+        parsed = list(tree)
+        exact = not pattern.flags & re.IGNORECASE and not _scoped_ignorecase(tree)
+        keys = _first(parsed, anchored=False, exact=exact)
     except (_Unbounded, RecursionError):
         return None
-    return frozenset(keys) if keys else None
+    if not keys:
+        return None
+    return make_triggers(keys, exact)
 
 
-def _first(items: list, anchored: bool) -> set[str]:
+def make_triggers(keys: set[str] | frozenset[str], exact: bool) -> Triggers:
+    """``Triggers`` of literal starts ``keys`` (as written when ``exact``, else folded)."""
+    # A key that another key starts with adds no candidate: keep the shortest.
+    kept = {k for k in keys if not any(o != k and k.startswith(o) for o in keys)}
+    groups: dict[str, set[str]] = {}
+    for key in kept:  # folded keys are looked up as they are (``fold`` of a fold may differ)
+        groups.setdefault(fold(key[:KEY_LEN]) if exact else key[:KEY_LEN], set()).add(key)
+    lookup = tuple(
+        (index_key, () if not exact and index_key in group else tuple(sorted(group)))
+        for index_key, group in sorted(groups.items())
+    )
+    index = [k for k, _ in lookup]
+    nested = any(a != b and b.startswith(a) for a in index for b in index)
+    return Triggers(frozenset(kept), exact, lookup, nested)
+
+
+def _scoped_ignorecase(items: object) -> bool:
+    """Whether a group of the parsed pattern turns IGNORECASE on or off, ``(?i:...)``."""
+    if isinstance(items, sre_parse.SubPattern):
+        return any(
+            (op is C.SUBPATTERN and (av[1] | av[2]) & C.SRE_FLAG_IGNORECASE)
+            or _scoped_ignorecase(av)
+            for op, av in items
+        )
+    if isinstance(items, (list, tuple)):  # an operand: groups, branches, repeated items
+        return any(_scoped_ignorecase(x) for x in items)
+    return False
+
+
+def _first(items: list, anchored: bool, exact: bool) -> set[str]:
     """Keys for the sequence ``items``; raise _Unbounded when not derivable."""
     for i, (op, av) in enumerate(items):
         rest = items[i + 1 :]
@@ -59,28 +109,31 @@ def _first(items: list, anchored: bool) -> set[str]:
         if op is C.ASSERT:
             continue
         if op is C.SUBPATTERN:
-            return _first(list(av[3]) + rest, anchored)
+            return _first(list(av[3]) + rest, anchored, exact)
         if op is C.BRANCH:
             keys: set[str] = set()
             for alt in av[1]:
-                keys |= _first(list(alt) + rest, anchored)
+                keys |= _first(list(alt) + rest, anchored, exact)
             return keys
         if op in (C.MAX_REPEAT, C.MIN_REPEAT):
-            low, _high, sub = av
-            keys = _first(list(sub) + rest, anchored)
+            low, high, sub = av
+            # Once: the group, then what follows; more often: the group, then another copy.
+            after = rest if high == 1 else [_STOP]
+            keys = _first(list(sub) + after, anchored, exact)
             if low == 0:
-                keys |= _first(rest, anchored)
+                keys |= _first(rest, anchored, exact)
             return keys
         if op in (C.LITERAL, C.IN):
             if not anchored:
                 raise _Unbounded
-            # The word's first characters: literals and letter classes ("[Dd]efense" -> "def").
+            # The literal start: a letter or digit, then literals and small classes
+            # ("[Dd]efense" -> "def...", "U\.S\." -> "u.s.").
             words = {""}
             for op2, av2 in items[i:]:
-                chars = _word_chars(op2, av2)
-                if chars is None or len(next(iter(words))) == KEY_LEN:
+                chars = _literal_chars(op2, av2, exact)
+                if chars is None or (words == {""} and not all(c.isalnum() for c in chars)):
                     break
-                if len(words) * len(chars) > MAX_KEYS:
+                if len(next(iter(words))) == LONG_KEY or len(words) * len(chars) > MAX_KEYS:
                     break
                 words = {w + c for w in words for c in chars}
             if "" in words:
@@ -90,17 +143,18 @@ def _first(items: list, anchored: bool) -> set[str]:
     raise _Unbounded  # the pattern can match an empty start: no keys
 
 
-def _word_chars(op: object, av: object) -> set[str] | None:
-    """Lower-case letters or digits one item can match, or None if it can match anything else."""
+def _literal_chars(op: object, av: object, exact: bool) -> set[str] | None:
+    """The characters one item can match (folded unless ``exact``), or None if not a few."""
     if op is C.LITERAL:
         ch = chr(av)  # type: ignore[arg-type]
-        return {fold(ch)} if ch.isalnum() else None
+        return {ch if exact else fold(ch)}
     if op is C.IN:
         chars = set()
         for op2, av2 in av:  # type: ignore[attr-defined]
-            if op2 is not C.LITERAL or not chr(av2).isalnum():
+            if op2 is not C.LITERAL:
                 return None
-            chars.add(fold(chr(av2)))
+            ch = chr(av2)
+            chars.add(ch if exact else fold(ch))
         return chars
     return None
 
@@ -121,39 +175,51 @@ class WordIndex:
         self.text = text
         # by_prefix[text[start : start + KEY_LEN], folded] = the starts of the words there
         # (a word shorter than KEY_LEN is keyed with what follows it: "u.s" for "U.S.").
-        self.by_prefix = ascii_word_starts(text) if text.isascii() else word_starts(fold(text))
+        self.lower = fold(text)
+        self.by_prefix = ascii_word_starts(text) if text.isascii() else word_starts(self.lower)
         self._by_letter: dict[str, list[str]] | None = None
 
-    def candidates(self, keys: frozenset[str]) -> list[int]:
-        """Sorted word starts whose word begins with one of ``keys``."""
+    def candidates(self, triggers: Triggers) -> list[int]:
+        """Sorted word starts whose text begins with one of the keys of ``triggers``."""
         by_prefix = self.by_prefix
-        prefixes: set[str] = set()  # each word start is listed under exactly one prefix
-        for key in keys:
-            if len(key) == KEY_LEN:
-                if key in by_prefix:
-                    prefixes.add(key)
-                continue
-            if self._by_letter is None:
-                self._by_letter = {}
-                for prefix in by_prefix:
-                    self._by_letter.setdefault(prefix[0], []).append(prefix)
-            for prefix in self._by_letter.get(key[0], ()):
-                if prefix.startswith(key):
-                    prefixes.add(prefix)
+        source = self.text if triggers.exact else self.lower
         found: list[int] = []
-        for prefix in prefixes:
-            found += by_prefix[prefix]
-        found.sort()  # distinct prefixes hold distinct starts: no duplicates
+        for index_key, keys in triggers.lookup:
+            if len(index_key) == KEY_LEN:
+                prefixes = [index_key] if index_key in by_prefix else []
+            else:
+                if self._by_letter is None:
+                    self._by_letter = {}
+                    for prefix in by_prefix:
+                        self._by_letter.setdefault(prefix[0], []).append(prefix)
+                prefixes = [
+                    p for p in self._by_letter.get(index_key[0], ()) if p.startswith(index_key)
+                ]
+            for prefix in prefixes:
+                if not keys:
+                    found += by_prefix[prefix]
+                    continue
+                for start in by_prefix[prefix]:
+                    for key in keys:
+                        if source.startswith(key, start):
+                            found.append(start)
+                            break
+        if triggers.nested:  # a short index key's prefixes may be another's: a start twice
+            return sorted(set(found))
+        found.sort()  # else each word start is listed under exactly one index key
         return found
 
     def finditer(
-        self, pattern: re.Pattern[str], keys: frozenset[str] | None
+        self, pattern: re.Pattern[str], triggers: Triggers | None
     ) -> Iterator[re.Match[str]]:
-        """The matches ``pattern.finditer(text)`` gives, trying only the trigger positions."""
-        if keys is None:
-            yield from pattern.finditer(self.text)
+        """The non-empty matches ``pattern.finditer(text)`` gives, trying only the trigger
+        positions."""
+        if triggers is None:
+            for m in pattern.finditer(self.text):
+                if m.end() > m.start():
+                    yield m
             return
-        yield from matches_from(pattern, self.text, self.candidates(keys))
+        yield from matches_from(pattern, self.text, self.candidates(triggers))
 
 
 def word_starts(lower: str) -> dict[str, list[int]]:
