@@ -225,26 +225,24 @@ _ATOMS = st.sampled_from(
 )
 
 
+# How an atom ``a`` (and a second one ``b``) enters a pattern: plain, optional, alternated,
+# repeated, lazily optional, followed by a class.
+_SHAPES = (
+    "{a}",
+    r"(?:{a}\s+)?",
+    "(?:{a}|{b})",
+    "(?:{a})+",
+    "(?:{a}){{2}}",
+    "(?:{a} )*",
+    "(?:{a})??",
+    r"{a}[\s-]",
+)
+
+
 @st.composite
 def _trigger_patterns(draw):
     def element():
-        atom = draw(_ATOMS)
-        shape = draw(st.sampled_from(["", "opt", "alt", "plus", "two", "star", "lazy", "sep"]))
-        if shape == "opt":
-            return rf"(?:{atom}\s+)?"
-        if shape == "alt":
-            return f"(?:{atom}|{draw(_ATOMS)})"
-        if shape == "plus":
-            return f"(?:{atom})+"
-        if shape == "two":
-            return f"(?:{atom}){{2}}"
-        if shape == "star":
-            return f"(?:{atom} )*"
-        if shape == "lazy":
-            return f"(?:{atom})??"
-        if shape == "sep":
-            return rf"{atom}[\s-]"
-        return atom
+        return draw(st.sampled_from(_SHAPES)).format(a=draw(_ATOMS), b=draw(_ATOMS))
 
     body = "".join(element() for _ in range(draw(st.integers(1, 3))))
     body = draw(st.sampled_from([body, f"(?i:{body})", f"(?-i:{body})"]))
