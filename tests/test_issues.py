@@ -209,7 +209,7 @@ def test_ascii_word_index_is_the_word_scan(text):
     from transforms.triggers import WORD, ascii_word_starts, word_starts
 
     lower = text.lower()
-    by_prefix = ascii_word_starts(text)
+    by_prefix = ascii_word_starts(lower)
     assert by_prefix == word_starts(lower)
     # ...which is, written plainly: every word start, under the next three characters.
     starts = sorted(p for positions in by_prefix.values() for p in positions)
