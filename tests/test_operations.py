@@ -480,6 +480,26 @@ def test_benchmark_shaped_batches_are_equal_for_two_workers():
     assert max(greedy) > 1.5 * min(greedy)  # what the equal shares avoid
 
 
+@pytest.mark.parametrize("articles", [10_000, 100_000])
+def test_default_batches_hold_about_batch_size_articles_at_any_corpus_size(articles):
+    # A worker's peak memory follows its largest batch in articles. With the default limits,
+    # batches of files and batches of JSON Lines drops (100 articles of ~5.8 KB each, the
+    # benchmark's mix) hold about as many articles, at both corpus sizes.
+    from flows.inbox import make_batches
+    from flows.settings import Settings
+
+    n_files = articles * 8 // 10
+    files = [(f"a{i:07d}.txt", 5_500 + (i % 7) * 150, 0) for i in range(n_files)] + [
+        (f"drop{i:07d}.jsonl", 580_000 + (i % 5) * 10_000, 0)
+        for i in range((articles - n_files) // 100)
+    ]
+    defaults = Settings()
+    batches = make_batches(files, defaults.batch_size, defaults.batch_bytes, parts=2)
+    per_batch = [sum(100 if p.endswith(".jsonl") else 1 for p, _, _ in b) for b in batches]
+    assert sum(per_batch) == articles
+    assert max(per_batch) <= 1.1 * defaults.batch_size
+
+
 def test_warm_worker_processes_give_the_same_tables(tmp_path, prefect_harness, monkeypatch):
     from flows.batches import WORKER_GC_THRESHOLDS, pool_workers, warm_pool
     from flows.ingest_flow import ingest_flow
