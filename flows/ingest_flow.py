@@ -184,8 +184,8 @@ def finish_run(
         inputs_skipped=run_row["inputs_skipped"] + sum(b.inputs_skipped for b in staged.batches),
     )
     # Read from the staged parts before the commit, which moves them into the tables.
-    quarantine_reasons = _counts(staged.column("quarantine", "reason"))
-    issue_counts = _counts(staged.column("article_issues", "issue_code"))
+    quarantine_reasons = staged.value_counts("quarantine", "reason")
+    issue_counts = staged.value_counts("article_issues", "issue_code")
     articles = staged.table(
         "articles", ["article_id", "title", "outlet", "published_at", "issue_codes"], 500
     )
@@ -223,13 +223,6 @@ def finish_run(
         summary["quarantined"],
     )
     return summary
-
-
-def _counts(values: list) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for v in values:
-        out[v] = out.get(v, 0) + 1
-    return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 @flow(name="alliance-ingest", task_runner=ThreadPoolTaskRunner(max_workers=2))  # type: ignore[arg-type]

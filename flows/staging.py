@@ -170,14 +170,16 @@ class StagedRun:
 
         return pa.RecordBatchReader.from_batches(schema, batches())
 
-    def column(self, name: str, column: str, limit: int | None = None) -> list:
-        """Values of one column across batches (for summaries), at most ``limit``."""
-        out: list = []
+    def value_counts(self, name: str, column: str) -> dict[str, int]:
+        """How often each value of one column occurs across batches, most frequent first
+        (for summaries): counted part by part, never a list of a run's values (1.4M issue
+        codes at 100k articles, ~100 MiB as Python strings)."""
+        counts: dict[str, int] = {}
         for part in self.reader(name):
-            out.extend(part.column(column).to_pylist())
-            if limit is not None and len(out) >= limit:
-                return out[:limit]
-        return out
+            for item in pc.value_counts(pc.drop_null(part.column(column))).to_pylist():
+                value, n = item["values"], item["counts"]
+                counts[value] = counts.get(value, 0) + n
+        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
     def table(self, name: str, columns: list[str], limit: int) -> pa.Table:
         """The first ``limit`` rows of ``name`` (for artifacts)."""

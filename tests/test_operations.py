@@ -590,3 +590,40 @@ def test_submit_without_a_pool_runs_now_and_keeps_the_error(tmp_path):
     missing = submit(scan_for_new, Warehouse(str(tmp_path / "wh")), str(tmp_path / "nowhere"))
     with pytest.raises(FileNotFoundError, match="nowhere"):
         missing.result()
+
+
+def test_staged_value_counts_count_the_rows_the_commit_streams(tmp_path, extractors, reference):
+    # Two staged batches; the second repeats a sample (a duplicate across batches, whose rows
+    # the commit drops) and adds a file that is quarantined.
+    import collections
+
+    from flows.staging import StagedRun, stage_batch
+
+    now = dt.datetime.now(dt.UTC)
+    samples = sorted(SAMPLES.glob("*.txt"))
+    first = [InputFile(str(p), p.read_bytes()) for p in samples[:3]]
+    again = samples[0]
+    second = [
+        InputFile(f"/copy/{again.name}", again.read_bytes()),
+        *[InputFile(str(p), p.read_bytes()) for p in samples[3:]],
+        InputFile("/bad/empty.txt", b""),
+    ]
+    batches = [
+        stage_batch(
+            process_batch(inputs, extractors, run_id="r", ingested_at=now),
+            reference,
+            "r",
+            str(tmp_path / "staging"),
+            n,
+        )
+        for n, inputs in enumerate((first, second))
+    ]
+    staged = StagedRun(str(tmp_path / "staging"), batches, "r", now)
+    assert staged.excluded  # the repeated sample is dropped from the second batch
+    for name, column in (("article_issues", "issue_code"), ("quarantine", "reason")):
+        values = [v for part in staged.reader(name) for v in part.column(column).to_pylist()]
+        expected = collections.Counter(values)
+        counts = staged.value_counts(name, column)
+        assert counts == expected and sum(counts.values()) == staged.rows(name)
+        assert list(counts.values()) == sorted(counts.values(), reverse=True)
+    assert staged.value_counts("quarantine", "reason") == {"duplicate_content": 1, "empty_file": 1}
