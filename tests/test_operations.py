@@ -627,3 +627,17 @@ def test_staged_value_counts_count_the_rows_the_commit_streams(tmp_path, extract
         assert counts == expected and sum(counts.values()) == staged.rows(name)
         assert list(counts.values()) == sorted(counts.values(), reverse=True)
     assert staged.value_counts("quarantine", "reason") == {"duplicate_content": 1, "empty_file": 1}
+
+
+def test_warm_up_batch_takes_every_decode_path_and_validates(extractors, reference):
+    from flows.batches import warm_inputs
+    from flows.seeds import SEEDS_DIR
+    from flows.validation import validate_tables
+
+    inputs = warm_inputs(SEEDS_DIR)
+    result = process_batch(inputs, extractors, run_id="w", ingested_at=dt.datetime.now(dt.UTC))
+    assert result.tables["quarantine"].num_rows == 0
+    kinds = result.tables["articles"]["source_kind"].to_pylist()
+    assert sorted(kinds) == ["html", "jsonl", "txt"]
+    assert validate_tables(dict(result.tables), reference, "w").success
+    assert warm_inputs(SEEDS_DIR.parent / "no-such-seeds") == []
