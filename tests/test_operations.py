@@ -639,5 +639,9 @@ def test_warm_up_batch_takes_every_decode_path_and_validates(extractors, referen
     assert result.tables["quarantine"].num_rows == 0
     kinds = result.tables["articles"]["source_kind"].to_pylist()
     assert sorted(kinds) == ["html", "jsonl", "txt"]
+    # The page's date is found in its markup (no slow dateparser search on a cold worker).
+    html_row = kinds.index("html")
+    assert str(result.tables["articles"]["published_at"][html_row].as_py()) == "2014-03-20"
+    assert result.tables["articles"]["published_at_source"][html_row].as_py() is not None
     assert validate_tables(dict(result.tables), reference, "w").success
     assert warm_inputs(SEEDS_DIR.parent / "no-such-seeds") == []
