@@ -258,13 +258,14 @@ def ingest_flow(
 def _ingest(
     settings: Settings, wh: Warehouse, run_id: str, started: dt.datetime, logger, feeds: str | None
 ) -> dict:
-    reference = load_reference()
     wh.ensure_tables()
     staging = staging_folder(wh, run_id)
     # The two reads before the first batch run side by side on the warm workers, when there are
-    # workers (0.5 s and 0.8 s on a 100k-article warehouse: most of a small run's fixed cost).
+    # workers (0.3 s and 0.5 s on a 100k-article warehouse: most of a small run's fixed cost),
+    # and this process loads the reference data meanwhile (0.17 s).
     seen_job = submit(write_seen_set, wh, str(staging / "seen.pickle"))
     scan_job = submit(scan_for_new, wh, settings.inbox)
+    reference = load_reference()
     files, unchanged, found = scan_job.result()
     seen_path = seen_job.result()
     logger.info(

@@ -459,7 +459,7 @@ def test_batches_for_workers_keep_the_limits_and_come_in_rounds(sizes, max_files
         done += sum(max(0, f[1]) for f in b)
         # Closed at a limit, or once the bytes so far reached the next equal share.
         assert (
-            len(b) == min(max_files, max(MIN_SPLIT_FILES, -(-len(files) // parts)))
+            len(b) in (max_files, min(max_files, max(MIN_SPLIT_FILES, -(-len(files) // parts))))
             or sum(max(0, f[1]) for f in b) + max(0, nxt[0][1]) > max_bytes
             or done * rounds >= total * (k + 1)
         )
@@ -478,6 +478,25 @@ def test_benchmark_shaped_batches_are_equal_for_two_workers():
     assert max(sizes) <= 1.1 * min(sizes)
     greedy = [sum(f[1] for f in b) for b in make_batches(files, 1000, 8 * 1024 * 1024)]
     assert max(greedy) > 1.5 * min(greedy)  # what the equal shares avoid
+
+
+def test_a_small_run_split_for_two_workers_is_cut_at_equal_bytes():
+    # The 100k benchmark's incremental run: 600 text files, 200 pages, then two JSON Lines
+    # drops of 100 articles. Cut at equal file counts, the second batch held 600 articles
+    # against 400, and one worker waited for the other.
+    from flows.inbox import make_batches
+
+    files = (
+        [(f"a{i:04d}.txt", 5_800, 0) for i in range(600)]
+        + [(f"b{i:04d}.html", 9_000, 0) for i in range(200)]
+        + [(f"drop{i}.jsonl", 580_000, 0) for i in range(2)]
+    )
+    batches = make_batches(files, 1000, 6 * 1024 * 1024, parts=2)
+    assert len(batches) == 2
+    sizes = [sum(f[1] for f in b) for b in batches]
+    assert max(sizes) <= 1.1 * min(sizes)
+    by_count = [sum(f[1] for f in b) for b in (files[:401], files[401:])]  # the old cut
+    assert max(by_count) > 1.4 * min(by_count)
 
 
 @pytest.mark.parametrize("articles", [10_000, 100_000])
