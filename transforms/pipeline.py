@@ -130,19 +130,24 @@ class TupleRows:
             self.rows[name] += rows
 
     def table(self, name: str, constants: dict[str, str]) -> pa.Table:
-        """Table ``name``: article ids, the tuples' columns, and ``constants`` repeated."""
+        """Table ``name``: article ids, the tuples' columns, and ``constants`` repeated.
+
+        The tuples are converted as one struct array and split into its fields: Arrow reads
+        them row by row in C, where transposing them into columns in Python first
+        (``zip(*rows)``) took ~35% longer (~30 of ~85 ms for 1,000 articles' actor mentions).
+        """
         schema = TABLES[name].schema
         rows = self.rows[name]
         if not rows:
             return schema.empty_table()
-        columns: dict[str, object] = dict(
-            zip(TUPLE_FIELDS[name], zip(*rows, strict=True), strict=True)
-        )
-        columns["article_id"] = self.ids[name]
+        fields = TUPLE_FIELDS[name]
+        struct = pa.array(rows, type=pa.struct([schema.field(f) for f in fields]))
+        columns: dict[str, pa.Array] = dict(zip(fields, struct.flatten(), strict=True))
+        columns["article_id"] = pa.array(self.ids[name], type=schema.field("article_id").type)
         arrays = []
         for f in schema:
             if f.name in columns:
-                arrays.append(pa.array(columns[f.name], type=f.type))
+                arrays.append(columns[f.name])
             else:  # a run constant (run id, versions)
                 arrays.append(pa.repeat(pa.scalar(constants[f.name], f.type), len(rows)))
         return pa.Table.from_arrays(arrays, schema=schema)
