@@ -14,7 +14,7 @@ from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import unmapped
 
-from flows.batches import cached_extractors
+from flows.batches import cached_extractors, collection_paused
 from flows.ingest_flow import (
     collect,
     finish_run,
@@ -99,9 +99,14 @@ def reprocess_rows(
 ) -> StagedBatch:
     """Re-run normalize and extract on stored articles; validate and stage the rows."""
     ex = cached_extractors(seeds_dir)
-    result = process_units(
-        replay_units(root, rows), ex, run_id=run_id, ingested_at=ingested_at, seen_content=keep_ids
-    )
+    with collection_paused():
+        result = process_units(
+            replay_units(root, rows),
+            ex,
+            run_id=run_id,
+            ingested_at=ingested_at,
+            seen_content=keep_ids,
+        )
     result.raw_units = []
     return stage_batch(result, ex.reference, run_id, staging, batch_no)
 

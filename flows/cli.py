@@ -19,6 +19,10 @@ PREFECT_DEFAULTS = {
     "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL",
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
     "PREFECT_LOGGING_LEVEL": "WARNING",
+    # Not Prefect's, read at import too: NumPy's OpenBLAS starts a thread per core that the
+    # pipeline never needs (it does no linear algebra), in this process and in each worker;
+    # with one, a batch took ~1.5% less CPU (9.70 s against 9.85 s for 3,000 articles, twice).
+    "OPENBLAS_NUM_THREADS": "1",
 }
 
 

@@ -664,3 +664,62 @@ def test_warm_up_batch_takes_every_decode_path_and_validates(extractors, referen
     assert result.tables["articles"]["published_at_source"][html_row].as_py() is not None
     assert validate_tables(dict(result.tables), reference, "w").success
     assert warm_inputs(SEEDS_DIR.parent / "no-such-seeds") == []
+
+
+def test_the_pipeline_makes_no_reference_cycles_so_batches_run_without_the_collector(
+    extractors, tmp_path
+):
+    # Batches run with the cyclic collector off (collection_paused): garbage with cycles would
+    # pile up until the batch ends. Good articles, every decode path and rejected inputs.
+    from bench.corpus import generate
+    from flows.batches import collection_paused, warm_inputs
+    from flows.seeds import SEEDS_DIR
+
+    generate(tmp_path, 60)
+    inputs = [InputFile(str(p), p.read_bytes()) for p in sorted(tmp_path.iterdir())]
+    inputs += [
+        *warm_inputs(SEEDS_DIR),
+        InputFile("bad/binary.txt", b"\x00\x01\x02" * 50),
+        InputFile("bad/empty.html", b""),
+        InputFile("bad/broken.jsonl", b'{"title": "x", "text": \n{"text": ""}\n'),
+    ]
+    now = dt.datetime.now(dt.UTC)
+    # A process's first batch makes a few one-off cycles (classes a library builds on first
+    # use, ~100 objects): the workers' warm-up batch takes them.
+    process_batch(inputs, extractors, run_id="w", ingested_at=now)
+    gc.collect()
+    with collection_paused():
+        assert not gc.isenabled()
+        result = process_batch(inputs, extractors, run_id="c", ingested_at=now)
+        assert result.tables["articles"].num_rows >= 60
+        assert result.tables["quarantine"].num_rows >= 3
+        del result
+        assert gc.collect() == 0  # nothing unreachable: refcounting freed it all
+
+
+def test_collection_paused_restores_the_collector_even_when_batches_overlap():
+    from flows.batches import collection_paused
+
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), collection_paused():
+        raise RuntimeError("a failing batch")
+    assert gc.isenabled()
+    outer = collection_paused()
+    outer.__enter__()
+    with collection_paused():  # a second batch on another thread starts, and ends first
+        assert not gc.isenabled()
+    assert not gc.isenabled()  # the first is still running
+    outer.__exit__(None, None, None)
+    assert gc.isenabled()
+
+
+def test_the_cli_gives_numpy_one_blas_thread_unless_the_user_set_it(monkeypatch):
+    # Set before NumPy loads in this process or a spawned worker (which inherits it).
+    from flows import cli
+
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    cli._prefect_env()
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "1"
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "4")
+    cli._prefect_env()
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "4"
