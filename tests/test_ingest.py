@@ -106,3 +106,35 @@ def test_rows_become_arrow_columns_with_missing_keys_as_nulls():
     partial = [full[0], {k: v for k, v in full[1].items() if k != "end"}]
     assert to_arrow("sentences", partial).column("end").to_pylist() == [9, None]
     assert to_arrow("sentences", []).num_rows == 0
+
+
+def test_html_extraction_with_the_daily_settings_equals_trafilatura_called_with_its_options():
+    import datetime as dt
+
+    import trafilatura
+
+    from transforms.ingest import _html_options, extract_html
+
+    paragraphs = "".join(
+        f"<p>Paragraph {i}: the allies reviewed the cost-sharing talks in Seoul on Monday, "
+        f"officials said, and agreed to meet again next month.</p>"
+        for i in range(6)
+    )
+    page = (
+        "<html><head><title>Allies review cost-sharing talks</title>"
+        '<meta name="author" content="Jane Roe">'
+        '<meta property="article:published_time" content="2019-11-19"></head>'
+        f"<body><nav>Home | World</nav><article>{paragraphs}</article>"
+        "<footer>Copyright 2019</footer></body></html>"
+    )
+    text, meta = extract_html(page, "page.html")
+    doc = trafilatura.bare_extraction(
+        page, with_metadata=True, include_comments=False, include_tables=False, fast=True
+    ).as_dict()
+    assert text == doc["text"] and "Paragraph 5" in text and "Home | World" not in text
+    assert meta["title"] == doc["title"] == "Allies review cost-sharing talks"
+    assert meta["published_at"] == doc["date"] == "2019-11-19"
+    assert meta["author"] == doc["author"]
+    today = dt.date.today().isoformat()
+    assert _html_options(today) is _html_options(today)  # built once a day
+    assert _html_options(today).date_params["max_date"] == today

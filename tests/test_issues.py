@@ -339,3 +339,35 @@ def test_paraphrases_of_the_core_issues(reference):
     # The United States' own arsenal is not Seoul's nuclear option.
     text = "The United States would defend South Korea with its own atomic weapons."
     assert codes(text, tax) == {"EXTENDED_DETERRENCE"}
+
+
+_ACTOR_IDS = ("KOR", "USA", "p_moon", "p_biden")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    actors=st.lists(st.tuples(st.integers(0, 4), st.sampled_from(_ACTOR_IDS)), max_size=12),
+    mentions=st.lists(
+        st.tuples(st.integers(0, 4), st.sampled_from(("SMA", "OPCON", "THAAD"))), max_size=10
+    ),
+)
+def test_actor_issue_links_are_each_actor_and_code_of_a_sentence_once(actors, mentions):
+    from transforms.actors import ActorMention
+    from transforms.issues import IssueMention
+    from transforms.pipeline import link_actors_to_issues
+
+    actor_rows = [
+        ActorMention(s, 0, 1, "x", a, f"name {a}", "state", None, None, "name", True)
+        for s, a in actors
+    ]
+    mention_rows = [IssueMention(s, 0, 1, "x", c, "r", 1.0) for s, c in mentions]
+    got = link_actors_to_issues(actor_rows, mention_rows)
+    # By definition: every (sentence, actor, code) where both occur, once, in the order of the
+    # actors' first mention in each sentence, then of the codes.
+    expected = []
+    for s, a in actors:
+        for c in sorted({c for ms, c in mentions if ms == s}):
+            row = (s, a, f"name {a}", "state", c)
+            if row not in expected:
+                expected.append(row)
+    assert got == expected

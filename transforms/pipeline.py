@@ -246,14 +246,17 @@ def link_actors_to_issues(
     codes_by_sentence: dict[int, set[str]] = {}
     for m in mentions:
         codes_by_sentence.setdefault(m.sentence_index, set()).add(m.issue_code)
-    seen: set[tuple[int, str, str]] = set()
+    sorted_codes = {i: sorted(codes) for i, codes in codes_by_sentence.items()}
+    # An actor named twice in a sentence links to the same codes once: the first mention
+    # gives all the (sentence, actor, code) rows there are.
+    seen: set[tuple[int, str]] = set()
     rows = []
     for a in actors:
-        for code in sorted(codes_by_sentence.get(a.sentence_index, ())):
-            key = (a.sentence_index, a.actor_id, code)
-            if key in seen:
-                continue
-            seen.add(key)
+        codes = sorted_codes.get(a.sentence_index)
+        if not codes or (a.sentence_index, a.actor_id) in seen:
+            continue
+        seen.add((a.sentence_index, a.actor_id))
+        for code in codes:
             rows.append((a.sentence_index, a.actor_id, a.actor_name, a.actor_type, code))
     return rows
 
