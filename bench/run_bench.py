@@ -128,6 +128,10 @@ def run_size(n: int, work: Path) -> dict:
     # the interpreter's imports (reported apart, as the empty-inbox run) are outside it.
     run_s = max(1e-6, summary["flow_seconds"])
     incr_s = max(1e-6, incr_summary["flow_seconds"])
+    # The stages' time inside the batches, summed over the workers (one per core): about their
+    # CPU time, per article and as a share of the cores' time in the run.
+    busy = sum(summary["stage_seconds"].values())
+    cores = os.cpu_count() or 1
     return {
         "n": n,
         "files": counts,
@@ -143,10 +147,12 @@ def run_size(n: int, work: Path) -> dict:
         "incremental_seconds": round(incr_s, 4),
         "incremental_ratio": round(incr_s / run_s, 4),
         "stage_cpu_seconds": summary["stage_seconds"],
+        "stage_ms_per_article": round(busy / max(1, summary["articles_new"]) * 1000, 3),
+        "workers_busy_share": round(busy / (cores * run_s), 3),
         "peak_rss_mib": round(full["rss_kib"] / 1024, 1),
         "peak_tree_rss_mib": round(full["tree_rss_kib"] / 1024, 1),
         "incremental_peak_rss_mib": round(incr["rss_kib"] / 1024, 1),
-        "cores": os.cpu_count(),
+        "cores": cores,
     }
 
 
@@ -186,6 +192,8 @@ def main() -> int:
         "peak RSS MiB",
         "tree RSS MiB",
         "startup s",
+        "stage ms/article",
+        "busy share",
     ]
     print(" | ".join(head))
     for r in results:
@@ -203,6 +211,8 @@ def main() -> int:
                     r["peak_rss_mib"],
                     r["peak_tree_rss_mib"],
                     r["prefect_startup_seconds"],
+                    r["stage_ms_per_article"],
+                    r["workers_busy_share"],
                 )
             )
         )

@@ -27,6 +27,9 @@ def test_bench_harness_smoke(tmp_path, monkeypatch):
     ):
         assert result[key] > 0, key
     assert result["peak_tree_rss_mib"] >= result["peak_rss_mib"]  # the tree holds the largest
+    assert result["stage_ms_per_article"] > 0
+    # Busy time of the stages over the cores' time in the run: a share, never above one.
+    assert 0 < result["workers_busy_share"] <= 1.0
     assert set(result["stage_cpu_seconds"]) >= {
         "ingest",
         "normalize",
