@@ -723,3 +723,38 @@ def test_the_cli_gives_numpy_one_blas_thread_unless_the_user_set_it(monkeypatch)
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "4")
     cli._prefect_env()
     assert os.environ["OPENBLAS_NUM_THREADS"] == "4"
+
+
+def test_an_article_not_about_korea_keeps_its_actors_and_gets_no_issue_rows(extractors):
+    # Issue mentions are only looked for in articles about Korea; the rest keep their actors.
+    off_topic = (
+        "Biden and Xi discuss tariffs\n\n"
+        "President Joe Biden and Xi Jinping discussed tariffs on semiconductors, supply chain "
+        "resilience and ballistic missile tests in Washington on Tuesday. Analysts said the "
+        "talks on trade and sanctions enforcement would go on in Beijing next month."
+    )
+    about_korea = off_topic.replace("in Washington", "with South Korea's president in Seoul")
+    inputs = [
+        InputFile("x/off_topic.txt", off_topic.encode()),
+        InputFile("x/about_korea.txt", about_korea.encode()),
+    ]
+    result = process_batch(inputs, extractors, run_id="k", ingested_at=dt.datetime.now(dt.UTC))
+    articles = result.tables["articles"].to_pylist()
+    relevant = {a["source_uri"]: a for a in articles}
+    off_id = relevant["x/off_topic.txt"]["article_id"]
+    korea_id = relevant["x/about_korea.txt"]["article_id"]
+    assert not relevant["x/off_topic.txt"]["is_relevant"]
+    assert relevant["x/about_korea.txt"]["is_relevant"]
+
+    def ids(table):
+        return result.tables[table]["article_id"].to_pylist()
+
+    actor_names = {
+        m["actor_name"]
+        for m in result.tables["actor_mentions"].to_pylist()
+        if m["article_id"] == off_id
+    }
+    assert {"Joe Biden", "Xi Jinping"} <= actor_names
+    for table in ("issue_mentions", "article_issues", "actor_issue_links"):
+        assert off_id not in ids(table), table
+    assert korea_id in ids("issue_mentions") and korea_id in ids("article_issues")

@@ -195,9 +195,13 @@ def process_article(
     for a in actors:
         if a.country_code:
             countries.setdefault(a.sentence_index, set()).add(a.country_code)
-    mentions = find_issue_mentions(text, sentences, tax, countries, words, possible)
     # About Korea: a Korean place or word, or any Korean actor ("Park Geun-hye", "the ROK").
     relevant = bool(tax.relevance.search(text)) or any(a.country_code in KOREAS for a in actors)
+    # An article not about Korea gets no issue codes, so none of its mentions would be kept:
+    # they are not looked for (~0.9 ms of an article's ~3.6).
+    mentions = (
+        find_issue_mentions(text, sentences, tax, countries, words, possible) if relevant else []
+    )
     issues = decide_article_issues(mentions, len(sentences), tax, relevant)
     assigned = {i.issue_code for i in issues}
     mentions = [m for m in mentions if m.issue_code in assigned]
