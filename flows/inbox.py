@@ -88,8 +88,10 @@ def make_batches(
     (600 text files, 200 pages, then two JSON Lines drops of 100 articles) made batches of 401
     files, 400 articles against 600, and one worker waited 0.9 s of the run's 3.7 s.
     """
-    split = min(max_files, max(MIN_SPLIT_FILES, -(-len(files) // parts))) if parts > 1 else 0
-    batches = _cut(files, split or max_files, max_bytes)
+    first_cap = max_files
+    if parts > 1:  # one batch per worker at least, of MIN_SPLIT_FILES files or more
+        first_cap = min(max_files, max(MIN_SPLIT_FILES, -(-len(files) // parts)))
+    batches = _cut(files, first_cap, max_bytes)
     if parts > 1 and len(batches) > 1:
         count = -(-len(batches) // parts) * parts
         if len(files) >= count * MIN_SPLIT_FILES:
