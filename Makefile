@@ -14,7 +14,7 @@ $(STAMP): requirements.lock pyproject.toml
 
 # The extraction hot path compiled with mypyc (optional: see transforms/native.py).
 NATIVE     := .native/stamp.json
-NATIVE_SRC := $(wildcard transforms/*.py) scripts/compile_native.py
+NATIVE_SRC := $(wildcard transforms/*.py transforms/*.pyi transforms/*.c) scripts/compile_native.py
 
 $(NATIVE): $(STAMP) $(NATIVE_SRC)
 	$(BIN)/python scripts/compile_native.py

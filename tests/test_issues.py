@@ -264,6 +264,77 @@ def test_trigger_keys_give_the_finditer_matches_of_any_pattern(pattern, words, g
     assert fast == [m.span() for m in pattern.finditer(text) if m.end() > m.start()]
 
 
+_needs_c = pytest.mark.skipif(
+    not __import__("transforms.triggers").triggers.IN_C,
+    reason="no compiled build in this checkout (no C compiler)",
+)
+# Word characters of several kinds: ASCII, letters whose lower case differs in length or
+# folds to ASCII, CJK, digits and numbers outside ASCII, a combining mark (no word
+# character), and separators.
+_WIDE_TEXT = st.text(alphabet="aZ9_ .-u\x00\nİſKΣσς日本٣²\u0301é\U0001d400", max_size=40)
+
+
+@_needs_c
+@settings(max_examples=1500, deadline=None)
+@given(_WIDE_TEXT)
+def test_the_c_word_index_is_the_python_one(text):
+    from transforms import _wordscan
+    from transforms.triggers import fold, word_starts
+
+    lower = fold(text)
+    by_prefix = _wordscan.word_starts(lower)
+    assert by_prefix == word_starts(lower)
+    assert list(by_prefix) == list(dict.fromkeys(by_prefix))  # plain str keys, each once
+    assert _wordscan.word_starts(text) == word_starts(text)  # not folded: the same scan
+
+
+@_needs_c
+@settings(max_examples=1500, deadline=None)
+@given(
+    _trigger_patterns(),
+    st.lists(st.sampled_from([*_PIECE_WORDS, "İn", "ſhe", "x", "日本"]), max_size=12),
+    st.sampled_from([" ", "-", "", "  "]),
+)
+def test_the_c_candidates_and_matches_are_the_python_ones(pattern, words, glue):
+    from transforms import _wordscan
+    from transforms.triggers import (
+        WordIndex,
+        pattern_triggers,
+        python_candidates,
+        python_matches_from,
+    )
+
+    triggers = pattern_triggers(pattern)
+    if triggers is None:
+        return
+    index = WordIndex(glue.join(words))
+    source = index.text if triggers.exact else index.lower
+    args = (index.by_prefix, triggers.lookup, triggers.nested)
+    by_letter_c: dict[str, list[str]] = {}
+    by_letter_py: dict[str, list[str]] = {}
+    starts = _wordscan.candidates(args[0], by_letter_c, source, *args[1:])
+    assert starts == python_candidates(args[0], by_letter_py, source, *args[1:])
+    assert by_letter_c == by_letter_py  # the cache is filled alike (or left empty alike)
+    spans = [m.span() for m in _wordscan.matches_from(pattern, index.text, starts)]
+    assert spans == [m.span() for m in python_matches_from(pattern, index.text, starts)]
+
+
+@_needs_c
+def test_the_c_functions_refuse_wrong_arguments():
+    from transforms import _wordscan
+
+    with pytest.raises(TypeError):
+        _wordscan.word_starts(b"bytes")
+    with pytest.raises(TypeError):
+        _wordscan.candidates({}, {}, "text", [("abc", ())], False)  # lookup must be a tuple
+    with pytest.raises(TypeError):
+        _wordscan.candidates({"abc": (1,)}, {}, "abc", (("abc", ()),), False)  # not a list
+    with pytest.raises(TypeError):
+        _wordscan.matches_from(re.compile("a"), "a", (0,))
+    with pytest.raises(TypeError):  # what pattern.match itself refuses comes through
+        _wordscan.matches_from(re.compile("a"), b"a", [0])
+
+
 def test_trigger_keys_are_the_literal_starts_in_their_case():
     from transforms.triggers import pattern_triggers
 

@@ -10,6 +10,7 @@ import pytest
 
 import transforms
 import transforms.actors
+import transforms.triggers
 from transforms import native
 
 from .conftest import REPO, SAMPLES, TESTS
@@ -28,7 +29,8 @@ digest = hashlib.sha256()
 for name in sorted(result.tables):
     for row in result.tables[name].to_pylist():
         digest.update(repr(sorted(row.items())).encode())
-print(json.dumps({"compiled": transforms.COMPILED, "rows": sum(t.num_rows for t in result.tables.values()), "digest": digest.hexdigest()}))
+import transforms.triggers
+print(json.dumps({"compiled": transforms.COMPILED, "in_c": transforms.triggers.IN_C, "rows": sum(t.num_rows for t in result.tables.values()), "digest": digest.hexdigest()}))
 """
 
 
@@ -88,6 +90,7 @@ def _built() -> bool:
 def test_the_compiled_build_gives_the_rows_python_gives():
     assert transforms.COMPILED
     assert transforms.actors.__file__.endswith(".so")
+    assert transforms.triggers.IN_C  # the C word index (_wordscan.c) is built with them
     paths = sorted(str(p) for p in SAMPLES.glob("*.txt"))
     paths += sorted(str(p) for p in (TESTS / "devset").glob("*.jsonl"))
 
@@ -105,5 +108,6 @@ def test_the_compiled_build_gives_the_rows_python_gives():
 
     python, compiled = run("0"), run("1")
     assert (python["compiled"], compiled["compiled"]) == (False, True)
+    assert (python["in_c"], compiled["in_c"]) == (False, True)
     assert python["rows"] > 2000
-    assert compiled == {**python, "compiled": True}
+    assert compiled == {**python, "compiled": True, "in_c": True}

@@ -443,7 +443,7 @@ class ActorMatcher:
         """Word starts where a title begins: every match of the title patterns starts at one."""
         return [p for p in words.candidates(self.title_keys) if TITLE_START.match(words.text, p)]
 
-    def _names_of_state(self, words: WordIndex) -> Iterator[re.Match[str]]:
+    def _names_of_state(self, words: WordIndex) -> list[re.Match[str]]:
         """``name_of_state.finditer(text)``'s matches, found backwards from each "of <state>".
 
         A name has no trigger keys (any capitalized word may start one), so the pattern would

@@ -2,8 +2,9 @@
 
 ``use_compiled`` is called by ``transforms/__init__.py`` before any submodule is imported.
 It puts ``.native/transforms`` in front of the package's search path only when
-``.native/stamp.json`` names this Python and the current SHA-256 of every module of the
-package, so after any edit since the build the package runs as the Python it now is.
+``.native/stamp.json`` names this Python and the current SHA-256 of every source of the
+package (``.py``, ``.pyi``, ``.c``), so after any edit since the build the package runs as
+the Python it now is. The C module ``_wordscan`` is imported from there too.
 ``ALLIANCE_NATIVE=0`` turns the compiled modules off.
 """
 
@@ -28,12 +29,21 @@ NATIVE_MODULES = (
 )
 
 
+# The C module built beside them (``transforms/_wordscan.c``; triggers.py falls back to its
+# Python functions without it).
+C_MODULES = ("_wordscan",)
+SOURCE_SUFFIXES = (".py", ".pyi", ".c")
+
+
 def source_digests(package_dir: Path) -> dict[str, str]:
-    """SHA-256 of every module of the package: the compiled ones, and those whose classes and
-    signatures they were compiled against."""
+    """SHA-256 of every source of the package: the compiled modules, those whose classes and
+    signatures they were compiled against, and the C module with its type stub."""
     return {
-        path.stem: hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(package_dir.glob("*.py"))
+        path.stem if path.suffix == ".py" else path.name: hashlib.sha256(
+            path.read_bytes()
+        ).hexdigest()
+        for path in sorted(package_dir.iterdir())
+        if path.suffix in SOURCE_SUFFIXES
     }
 
 

@@ -1,0 +1,395 @@
+/* The word index and trigger-position matching of transforms/triggers.py, in C.
+ *
+ * Each function here gives exactly what its Python counterpart in triggers.py gives (the
+ * tests compare them on generated texts, and the row fingerprint compares whole runs):
+ *
+ *   word_starts(lower)                  -> triggers.word_starts / ascii_word_starts
+ *   candidates(by_prefix, by_letter, source, lookup, nested)
+ *                                       -> WordIndex.candidates
+ *   matches_from(pattern, text, starts) -> list(triggers.matches_from(...))
+ *
+ * It is built by scripts/compile_native.py next to the mypyc modules and imported only
+ * when that build matches the sources; otherwise triggers.py runs its Python code.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define KEY_LEN 3
+#define PAD 0x1FFFFFu /* no code point: pads a key that runs past the end of the text */
+
+/* \w of Python's re on str: a letter, digit or number (str.isalnum) or "_". */
+static unsigned char ascii_word[128];
+static inline int is_word(Py_UCS4 ch) {
+    return ch < 128 ? ascii_word[ch] : Py_UNICODE_ISALNUM(ch);
+}
+
+/* ---- word_starts ------------------------------------------------------------------- */
+
+typedef struct {
+    uint64_t code; /* the KEY_LEN code points from a word start, 21 bits each */
+    PyObject *list;
+} Slot;
+
+typedef struct {
+    Slot *slots;
+    size_t mask; /* capacity - 1, capacity a power of two */
+    size_t used;
+} Table;
+
+static inline size_t slot_hash(uint64_t code) {
+    code ^= code >> 33;
+    code *= 0xff51afd7ed558ccdULL;
+    code ^= code >> 33;
+    return (size_t)code;
+}
+
+static int table_grow(Table *t) {
+    size_t capacity = (t->mask + 1) * 2;
+    Slot *slots = calloc(capacity, sizeof(Slot));
+    if (slots == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (size_t i = 0; i <= t->mask; i++) {
+        if (t->slots[i].list == NULL) continue;
+        size_t j = slot_hash(t->slots[i].code) & (capacity - 1);
+        while (slots[j].list != NULL) j = (j + 1) & (capacity - 1);
+        slots[j] = t->slots[i];
+    }
+    free(t->slots);
+    t->slots = slots;
+    t->mask = capacity - 1;
+    return 0;
+}
+
+static PyObject *word_starts(PyObject *module, PyObject *lower) {
+    if (!PyUnicode_Check(lower)) {
+        PyErr_SetString(PyExc_TypeError, "word_starts() takes a str");
+        return NULL;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(lower);
+    int kind = PyUnicode_KIND(lower);
+    const void *data = PyUnicode_DATA(lower);
+    PyObject *result = PyDict_New();
+    if (result == NULL) return NULL;
+    Table t = {calloc(256, sizeof(Slot)), 255, 0};
+    if (t.slots == NULL) {
+        Py_DECREF(result);
+        return PyErr_NoMemory();
+    }
+    int previous_word = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int word = is_word(PyUnicode_READ(kind, data, i));
+        if (!word || previous_word) {
+            previous_word = word;
+            continue;
+        }
+        previous_word = 1;
+        uint64_t code = 0;
+        for (Py_ssize_t k = 0; k < KEY_LEN; k++) {
+            uint64_t ch = i + k < n ? PyUnicode_READ(kind, data, i + k) : PAD;
+            code = (code << 21) | ch;
+        }
+        size_t j = slot_hash(code) & t.mask;
+        while (t.slots[j].list != NULL && t.slots[j].code != code) j = (j + 1) & t.mask;
+        PyObject *list = t.slots[j].list;
+        if (list == NULL) {
+            PyObject *key = PyUnicode_Substring(lower, i, i + KEY_LEN < n ? i + KEY_LEN : n);
+            list = key == NULL ? NULL : PyList_New(0);
+            if (list == NULL || PyDict_SetItem(result, key, list) < 0) {
+                Py_XDECREF(key);
+                Py_XDECREF(list);
+                goto error;
+            }
+            Py_DECREF(key);
+            Py_DECREF(list); /* the dict holds it */
+            t.slots[j].code = code;
+            t.slots[j].list = list;
+            if (++t.used * 2 > t.mask && table_grow(&t) < 0) goto error;
+        }
+        PyObject *start = PyLong_FromSsize_t(i);
+        if (start == NULL || PyList_Append(list, start) < 0) {
+            Py_XDECREF(start);
+            goto error;
+        }
+        Py_DECREF(start);
+    }
+    free(t.slots);
+    return result;
+error:
+    free(t.slots);
+    Py_DECREF(result);
+    return NULL;
+}
+
+/* ---- candidates -------------------------------------------------------------------- */
+
+typedef struct {
+    Py_ssize_t value;
+    PyObject *obj; /* borrowed: the int in a by_prefix list */
+} Pos;
+
+typedef struct {
+    Pos *items;
+    Py_ssize_t len, cap;
+} PosList;
+
+static int pos_push(PosList *p, PyObject *obj) {
+    Py_ssize_t value = PyLong_AsSsize_t(obj);
+    if (value == -1 && PyErr_Occurred()) return -1;
+    if (p->len == p->cap) {
+        Py_ssize_t cap = p->cap ? p->cap * 2 : 64;
+        Pos *items = realloc(p->items, (size_t)cap * sizeof(Pos));
+        if (items == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        p->items = items;
+        p->cap = cap;
+    }
+    p->items[p->len].value = value;
+    p->items[p->len].obj = obj;
+    p->len++;
+    return 0;
+}
+
+static int pos_cmp(const void *a, const void *b) {
+    Py_ssize_t x = ((const Pos *)a)->value, y = ((const Pos *)b)->value;
+    return (x > y) - (x < y);
+}
+
+/* by_letter[first character] = the by_prefix keys starting with it, filled on first use. */
+static int fill_by_letter(PyObject *by_prefix, PyObject *by_letter) {
+    PyObject *prefix, *value;
+    Py_ssize_t i = 0;
+    while (PyDict_Next(by_prefix, &i, &prefix, &value)) {
+        PyObject *letter = PyUnicode_Substring(prefix, 0, 1);
+        if (letter == NULL) return -1;
+        PyObject *list = PyDict_GetItemWithError(by_letter, letter); /* borrowed */
+        if (list == NULL) {
+            if (PyErr_Occurred() || (list = PyList_New(0)) == NULL) {
+                Py_DECREF(letter);
+                return -1;
+            }
+            int failed = PyDict_SetItem(by_letter, letter, list);
+            Py_DECREF(list);
+            if (failed < 0) {
+                Py_DECREF(letter);
+                return -1;
+            }
+        }
+        Py_DECREF(letter);
+        if (PyList_Append(list, prefix) < 0) return -1;
+    }
+    return 0;
+}
+
+/* Add the starts in positions (a list of int) whose text begins with one of keys. */
+static int add_starts(PosList *found, PyObject *positions, PyObject *source, PyObject *keys) {
+    if (!PyList_Check(positions)) {
+        PyErr_SetString(PyExc_TypeError, "by_prefix values must be lists");
+        return -1;
+    }
+    Py_ssize_t nkeys = PyTuple_GET_SIZE(keys);
+    Py_ssize_t npos = PyList_GET_SIZE(positions);
+    for (Py_ssize_t i = 0; i < npos; i++) {
+        PyObject *obj = PyList_GET_ITEM(positions, i);
+        if (nkeys == 0) {
+            if (pos_push(found, obj) < 0) return -1;
+            continue;
+        }
+        Py_ssize_t start = PyLong_AsSsize_t(obj);
+        if (start == -1 && PyErr_Occurred()) return -1;
+        for (Py_ssize_t k = 0; k < nkeys; k++) {
+            Py_ssize_t hit =
+                PyUnicode_Tailmatch(source, PyTuple_GET_ITEM(keys, k), start, PY_SSIZE_T_MAX, -1);
+            if (hit < 0) return -1;
+            if (hit) {
+                if (pos_push(found, obj) < 0) return -1;
+                break;
+            }
+        }
+    }
+    return 0;
+}
+
+static PyObject *candidates(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError,
+                        "candidates(by_prefix, by_letter, source, lookup, nested)");
+        return NULL;
+    }
+    PyObject *by_prefix = args[0], *by_letter = args[1], *source = args[2], *lookup = args[3];
+    int nested = PyObject_IsTrue(args[4]);
+    if (nested < 0) return NULL;
+    if (!PyDict_Check(by_prefix) || !PyDict_Check(by_letter) || !PyUnicode_Check(source) ||
+        !PyTuple_Check(lookup)) {
+        PyErr_SetString(PyExc_TypeError,
+                        "candidates() takes a dict, a dict, a str and a tuple of pairs");
+        return NULL;
+    }
+    PosList found = {NULL, 0, 0};
+    Py_ssize_t nlookup = PyTuple_GET_SIZE(lookup);
+    for (Py_ssize_t i = 0; i < nlookup; i++) {
+        PyObject *pair = PyTuple_GET_ITEM(lookup, i);
+        if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2 ||
+            !PyUnicode_Check(PyTuple_GET_ITEM(pair, 0)) ||
+            !PyTuple_Check(PyTuple_GET_ITEM(pair, 1))) {
+            PyErr_SetString(PyExc_TypeError, "lookup items must be (str, tuple of str)");
+            goto error;
+        }
+        PyObject *index_key = PyTuple_GET_ITEM(pair, 0), *keys = PyTuple_GET_ITEM(pair, 1);
+        Py_ssize_t key_len = PyUnicode_GET_LENGTH(index_key);
+        if (key_len == KEY_LEN) {
+            PyObject *positions = PyDict_GetItemWithError(by_prefix, index_key);
+            if (positions == NULL) {
+                if (PyErr_Occurred()) goto error;
+                continue;
+            }
+            if (add_starts(&found, positions, source, keys) < 0) goto error;
+            continue;
+        }
+        if (key_len == 0) continue; /* never made: a key starts with a letter or digit */
+        if (PyDict_GET_SIZE(by_letter) == 0 && fill_by_letter(by_prefix, by_letter) < 0)
+            goto error;
+        PyObject *letter = PyUnicode_Substring(index_key, 0, 1);
+        if (letter == NULL) goto error;
+        PyObject *prefixes = PyDict_GetItemWithError(by_letter, letter);
+        Py_DECREF(letter);
+        if (prefixes == NULL) {
+            if (PyErr_Occurred()) goto error;
+            continue;
+        }
+        for (Py_ssize_t p = 0; p < PyList_GET_SIZE(prefixes); p++) {
+            PyObject *prefix = PyList_GET_ITEM(prefixes, p);
+            Py_ssize_t hit = PyUnicode_Tailmatch(prefix, index_key, 0, PY_SSIZE_T_MAX, -1);
+            if (hit < 0) goto error;
+            if (!hit) continue;
+            PyObject *positions = PyDict_GetItemWithError(by_prefix, prefix);
+            if (positions == NULL) {
+                if (!PyErr_Occurred())
+                    PyErr_SetString(PyExc_KeyError, "by_letter names a prefix by_prefix lacks");
+                goto error;
+            }
+            if (add_starts(&found, positions, source, keys) < 0) goto error;
+        }
+    }
+    if (found.len > 1) qsort(found.items, (size_t)found.len, sizeof(Pos), pos_cmp);
+    Py_ssize_t kept = found.len;
+    if (nested && found.len > 1) { /* a start listed under two index keys: once */
+        kept = 1;
+        for (Py_ssize_t i = 1; i < found.len; i++)
+            if (found.items[i].value != found.items[kept - 1].value)
+                found.items[kept++] = found.items[i];
+    }
+    PyObject *out = PyList_New(kept);
+    if (out == NULL) goto error;
+    for (Py_ssize_t i = 0; i < kept; i++) {
+        Py_INCREF(found.items[i].obj);
+        PyList_SET_ITEM(out, i, found.items[i].obj);
+    }
+    free(found.items);
+    return out;
+error:
+    free(found.items);
+    return NULL;
+}
+
+/* ---- matches_from ------------------------------------------------------------------ */
+
+static PyObject *str_match, *str_span;
+
+/* The end of match m (m.span()), and whether it is empty. */
+static int match_span(PyObject *m, Py_ssize_t *start, Py_ssize_t *end) {
+    PyObject *span = PyObject_CallMethodNoArgs(m, str_span);
+    if (span == NULL) return -1;
+    *start = PyLong_AsSsize_t(PyTuple_GET_ITEM(span, 0));
+    *end = PyLong_AsSsize_t(PyTuple_GET_ITEM(span, 1));
+    Py_DECREF(span);
+    return PyErr_Occurred() ? -1 : 0;
+}
+
+static PyObject *matches_from(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 3 || !PyList_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "matches_from(pattern, text, starts: list[int])");
+        return NULL;
+    }
+    PyObject *text = args[1], *starts = args[2];
+    PyObject *match = PyObject_GetAttr(args[0], str_match);
+    if (match == NULL) return NULL;
+    PyObject *out = PyList_New(0);
+    if (out == NULL) {
+        Py_DECREF(match);
+        return NULL;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(starts), i = 0;
+    while (i < n) {
+        PyObject *call_args[2] = {text, PyList_GET_ITEM(starts, i)};
+        PyObject *m = PyObject_Vectorcall(match, call_args, 2, NULL);
+        if (m == NULL) goto error;
+        if (m == Py_None) {
+            Py_DECREF(m);
+            i++;
+            continue;
+        }
+        Py_ssize_t start, end;
+        if (match_span(m, &start, &end) < 0) {
+            Py_DECREF(m);
+            goto error;
+        }
+        if (end == start) {
+            Py_DECREF(m);
+            i++;
+            continue;
+        }
+        int failed = PyList_Append(out, m);
+        Py_DECREF(m);
+        if (failed < 0) goto error;
+        /* bisect_left(starts, end, i + 1): the first start at or after the match's end */
+        Py_ssize_t lo = i + 1, hi = n;
+        while (lo < hi) {
+            Py_ssize_t mid = lo + (hi - lo) / 2;
+            Py_ssize_t value = PyLong_AsSsize_t(PyList_GET_ITEM(starts, mid));
+            if (value == -1 && PyErr_Occurred()) goto error;
+            if (value < end)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        i = lo;
+    }
+    Py_DECREF(match);
+    return out;
+error:
+    Py_DECREF(match);
+    Py_DECREF(out);
+    return NULL;
+}
+
+/* ---- module ------------------------------------------------------------------------ */
+
+static PyMethodDef methods[] = {
+    {"word_starts", (PyCFunction)word_starts, METH_O,
+     "Start of every \\w+ word of a folded text, by its first 3 characters."},
+    {"candidates", (PyCFunction)(void (*)(void))candidates, METH_FASTCALL,
+     "Sorted word starts whose text begins with one of the trigger keys."},
+    {"matches_from", (PyCFunction)(void (*)(void))matches_from, METH_FASTCALL,
+     "pattern.finditer(text)'s non-empty matches, tried only at the sorted starts."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT, "_wordscan", "Word index and trigger matching in C.", -1, methods,
+    NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__wordscan(void) {
+    str_match = PyUnicode_InternFromString("match");
+    str_span = PyUnicode_InternFromString("span");
+    if (str_match == NULL || str_span == NULL) return NULL;
+    for (Py_UCS4 ch = 0; ch < 128; ch++) ascii_word[ch] = ch == '_' || Py_UNICODE_ISALNUM(ch);
+    return PyModule_Create(&module_def);
+}

@@ -1,0 +1,16 @@
+"""Types of the C module _wordscan.c (see there)."""
+
+import re
+
+def word_starts(lower: str, /) -> dict[str, list[int]]: ...
+def candidates(
+    by_prefix: dict[str, list[int]],
+    by_letter: dict[str, list[str]],
+    source: str,
+    lookup: tuple[tuple[str, tuple[str, ...]], ...],
+    nested: bool,
+    /,
+) -> list[int]: ...
+def matches_from(
+    pattern: re.Pattern[str], text: str, starts: list[int], /
+) -> list[re.Match[str]]: ...
