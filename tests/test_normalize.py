@@ -28,6 +28,24 @@ def test_clean_text_is_idempotent(raw):
     assert clean_text(once) == once
 
 
+def test_clean_text_deletes_control_characters_but_keeps_line_and_space_ones():
+    # NUL, unit separator and DEL go; tab -> space, vertical tab -> newline, CR goes; runs
+    # of blank lines become one.
+    assert clean_text("a\x00b\x1fc\x7fd\x0be\tf\r\n\n\n\ng") == "abcd\ne f\n\ng"
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet="ab \n\t\r\x00\x08\x0b\x0c\x0e\x1f\x7f\u200b", max_size=40))
+def test_clean_text_leaves_no_control_character(raw):
+    from transforms.normalize import CONTROL
+
+    text = clean_text(raw)
+    assert not CONTROL.search(text)
+    assert text.replace("\n", "").replace(" ", "") == CONTROL.sub("", raw).translate(
+        {ord(c): None for c in " \n\t\r\x0b\x0c\u200b"}
+    )  # every other character kept, in order
+
+
 @settings(max_examples=500)
 @given(st.text(alphabet=" -*ab.\n\t\u2022\u00b7\u00a0\u2014", max_size=80))
 def test_clean_text_tidies_every_line_as_the_rule_does(raw):

@@ -1,6 +1,7 @@
 """Sentence splitting keeps abbreviations inside sentences and offsets exact."""
 
-from hypothesis import given
+import pytest
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from transforms.sentences import split_sentences
@@ -72,3 +73,62 @@ def test_abbreviation_check_agrees_with_the_regex_reference(text):
     text += "."
     for dot in (i for i, c in enumerate(text) if c == "."):
         assert _is_abbreviation(text, dot) == _is_abbreviation_by_regex(text, dot), (text, dot)
+
+
+_needs_c = pytest.mark.skipif(
+    not __import__("transforms.sentences").sentences.IN_C,
+    reason="no compiled build in this checkout (no C compiler)",
+)
+
+
+@_needs_c
+@settings(max_examples=2000)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                *"ab .!?\n\"')]\t\u00a0\u2003Ss_7",
+                "Gen.",
+                "U.S.",
+                "Dec.",
+                "approx.",  # longer than most: the token is looked for 40 characters back
+                "Ph.D.",
+                "xx9_",
+                " he",
+                "K. Lee",
+                "\u212a",  # Kelvin sign: lower-cases to "k"
+                "\u0130",  # lower-cases to two characters
+                "\u01c5",  # title case: neither upper nor lower
+                "\u0663",  # a digit outside ASCII
+                "é",
+                "...",
+                "?!)",
+                " ...x",
+            ]
+        ),
+        max_size=60,
+    ).map("".join)
+)
+def test_the_c_splitter_gives_the_python_spans(text):
+    from transforms import _wordscan
+    from transforms.sentences import ABBREVIATIONS, python_split_sentences
+
+    assert _wordscan.split_sentences(text, ABBREVIATIONS) == python_split_sentences(text)
+
+
+@_needs_c
+def test_the_c_splitter_on_the_examples_and_wrong_arguments():
+    from transforms import _wordscan
+    from transforms.sentences import ABBREVIATIONS
+
+    text = 'Gen. Kim met U.S. envoys in Seoul. "Talks ended?!" he asked.\nThen: no.'
+    spans = _wordscan.split_sentences(text, ABBREVIATIONS)
+    assert texts(spans, text) == [
+        "Gen. Kim met U.S. envoys in Seoul.",
+        '"Talks ended?!" he asked.',
+        "Then: no.",
+    ]
+    with pytest.raises(TypeError):
+        _wordscan.split_sentences(b"bytes", ABBREVIATIONS)
+    with pytest.raises(TypeError):
+        _wordscan.split_sentences("Gen. Kim.", None)  # an abbreviation check needs the set

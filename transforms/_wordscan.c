@@ -1,12 +1,14 @@
-/* The word index and trigger-position matching of transforms/triggers.py, in C.
+/* Per-article scans of transforms/triggers.py and transforms/sentences.py, in C.
  *
- * Each function here gives exactly what its Python counterpart in triggers.py gives (the
- * tests compare them on generated texts, and the row fingerprint compares whole runs):
+ * Each function here gives exactly what its Python counterpart gives (the tests compare
+ * them on generated texts, and the row fingerprint compares whole runs):
  *
  *   word_starts(lower)                  -> triggers.word_starts / ascii_word_starts
  *   candidates(by_prefix, by_letter, source, lookup, nested)
- *                                       -> WordIndex.candidates
- *   matches_from(pattern, text, starts) -> list(triggers.matches_from(...))
+ *                                       -> triggers.python_candidates
+ *   matches_from(pattern, text, starts) -> list(triggers.python_matches_from(...))
+ *   split_sentences(text, abbreviations)
+ *                                       -> sentences.python_split_sentences(text)
  *
  * It is built by scripts/compile_native.py next to the mypyc modules and imported only
  * when that build matches the sources; otherwise triggers.py runs its Python code.
@@ -369,6 +371,121 @@ error:
     return NULL;
 }
 
+/* ---- split_sentences --------------------------------------------------------------- */
+
+static PyObject *str_lower;
+
+static inline int is_end_mark(Py_UCS4 ch) { return ch == '.' || ch == '!' || ch == '?'; }
+static inline int is_closer(Py_UCS4 ch) {
+    return ch == '"' || ch == '\'' || ch == ')' || ch == ']';
+}
+
+typedef struct {
+    PyObject *text;
+    int kind;
+    const void *data;
+    PyObject *abbreviations;
+    PyObject *spans;
+} Splitter;
+
+#define CH(s, i) PyUnicode_READ((s)->kind, (s)->data, (i))
+
+/* sentences._is_abbreviation: the token of word characters and periods ending at the
+ * period text[dot] (at most 40 characters back), periods stripped from its end, is an
+ * abbreviation (lower-cased) or one capital letter A-Z. */
+static int is_abbreviation(Splitter *s, Py_ssize_t dot) {
+    Py_ssize_t start = dot, lo = dot - 40 > 0 ? dot - 40 : 0;
+    while (start > lo) {
+        Py_UCS4 c = CH(s, start - 1);
+        if (c != '.' && c != '_' && !Py_UNICODE_ISALNUM(c)) break;
+        start--;
+    }
+    Py_ssize_t end = dot;
+    while (end > start && CH(s, end - 1) == '.') end--;
+    if (end - start == 1) {
+        Py_UCS4 c = CH(s, start);
+        if (c >= 'A' && c <= 'Z') return 1;
+    }
+    PyObject *token = PyUnicode_Substring(s->text, start, end);
+    if (token == NULL) return -1;
+    PyObject *lower = PyObject_CallMethodNoArgs(token, str_lower);
+    Py_DECREF(token);
+    if (lower == NULL) return -1;
+    int found = PySequence_Contains(s->abbreviations, lower);
+    Py_DECREF(lower);
+    return found;
+}
+
+/* sentences._emit: the span with white space stripped, if anything is left. */
+static int emit(Splitter *s, Py_ssize_t start, Py_ssize_t end) {
+    while (start < end && Py_UNICODE_ISSPACE(CH(s, start))) start++;
+    while (end > start && Py_UNICODE_ISSPACE(CH(s, end - 1))) end--;
+    if (end <= start) return 0;
+    PyObject *span = Py_BuildValue("(nn)", start, end);
+    if (span == NULL) return -1;
+    int failed = PyList_Append(s->spans, span);
+    Py_DECREF(span);
+    return failed;
+}
+
+/* sentences._split_line on text[lo:hi]. A candidate boundary is _CANDIDATE's match,
+ * [.!?]+["')\]]*(?=\s|$): since the two classes are disjoint, a match starts at the first
+ * mark of a run and takes the whole run and the closers after it, or no match starts in
+ * that run. */
+static int split_line(Splitter *s, Py_ssize_t lo, Py_ssize_t hi) {
+    Py_ssize_t start = lo, p = lo;
+    while (p < hi) {
+        if (!is_end_mark(CH(s, p))) {
+            p++;
+            continue;
+        }
+        Py_ssize_t marks = p;
+        while (marks < hi && is_end_mark(CH(s, marks))) marks++;
+        Py_ssize_t end = marks;
+        while (end < hi && is_closer(CH(s, end))) end++;
+        if (end < hi && !Py_UNICODE_ISSPACE(CH(s, end))) {
+            p = marks; /* no match in this run of marks */
+            continue;
+        }
+        Py_ssize_t from = p;
+        p = end; /* the next match is looked for after this one */
+        if (marks - from == 1 && CH(s, from) == '.') {
+            int abbreviation = is_abbreviation(s, from);
+            if (abbreviation < 0) return -1;
+            if (abbreviation) continue; /* "U.S.", "Gen.", "Dec." */
+        }
+        Py_ssize_t next = end; /* _NEXT_CHAR: the first non-space character before hi */
+        while (next < hi && Py_UNICODE_ISSPACE(CH(s, next))) next++;
+        if (next < hi && Py_UNICODE_ISLOWER(CH(s, next))) continue;
+        if (emit(s, start, end) < 0) return -1;
+        start = end;
+    }
+    return emit(s, start, hi);
+}
+
+static PyObject *split_sentences(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 2 || !PyUnicode_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "split_sentences(text: str, abbreviations)");
+        return NULL;
+    }
+    Splitter s = {args[0], PyUnicode_KIND(args[0]), PyUnicode_DATA(args[0]), args[1], NULL};
+    if ((s.spans = PyList_New(0)) == NULL) return NULL;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(args[0]), i = 0;
+    while (i < n) { /* each line, [^\n]+ */
+        if (CH(&s, i) == '\n') {
+            i++;
+            continue;
+        }
+        Py_ssize_t lo = i;
+        while (i < n && CH(&s, i) != '\n') i++;
+        if (split_line(&s, lo, i) < 0) {
+            Py_DECREF(s.spans);
+            return NULL;
+        }
+    }
+    return s.spans;
+}
+
 /* ---- module ------------------------------------------------------------------------ */
 
 static PyMethodDef methods[] = {
@@ -378,18 +495,21 @@ static PyMethodDef methods[] = {
      "Sorted word starts whose text begins with one of the trigger keys."},
     {"matches_from", (PyCFunction)(void (*)(void))matches_from, METH_FASTCALL,
      "pattern.finditer(text)'s non-empty matches, tried only at the sorted starts."},
+    {"split_sentences", (PyCFunction)(void (*)(void))split_sentences, METH_FASTCALL,
+     "(start, end) spans of the sentences of a text; lines also end sentences."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module_def = {
-    PyModuleDef_HEAD_INIT, "_wordscan", "Word index and trigger matching in C.", -1, methods,
+    PyModuleDef_HEAD_INIT, "_wordscan", "Word index, trigger matching and sentence splitting in C.", -1, methods,
     NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC PyInit__wordscan(void) {
     str_match = PyUnicode_InternFromString("match");
     str_span = PyUnicode_InternFromString("span");
-    if (str_match == NULL || str_span == NULL) return NULL;
+    str_lower = PyUnicode_InternFromString("lower");
+    if (str_match == NULL || str_span == NULL || str_lower == NULL) return NULL;
     for (Py_UCS4 ch = 0; ch < 128; ch++) ascii_word[ch] = ch == '_' || Py_UNICODE_ISALNUM(ch);
     return PyModule_Create(&module_def);
 }

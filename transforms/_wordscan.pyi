@@ -1,6 +1,7 @@
 """Types of the C module _wordscan.c (see there)."""
 
 import re
+from collections.abc import Set
 
 def word_starts(lower: str, /) -> dict[str, list[int]]: ...
 def candidates(
@@ -14,3 +15,4 @@ def candidates(
 def matches_from(
     pattern: re.Pattern[str], text: str, starts: list[int], /
 ) -> list[re.Match[str]]: ...
+def split_sentences(text: str, abbreviations: Set[str], /) -> list[tuple[int, int]]: ...

@@ -59,6 +59,9 @@ _TRANSLATE = str.maketrans(
         "\u0085": "\n",
         "\u2026": "...",
     }
+    # Other control characters are deleted (tab, CR, form feed and vertical tab are mapped
+    # above): in the same pass, a separate regex cost ~20 us an article.
+    | {c: None for c in (*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F)}
 )
 _BULLETS = "\u2022\u25e6\u25aa\u25ab\u2023\u2043\u25cf\u25cb\u25a0\u25a1\u2219\u00b7*"
 BULLET = re.compile(rf"^[ ]*(?:[{_BULLETS}]|-(?=\s))\s*")
@@ -66,7 +69,15 @@ BULLET = re.compile(rf"^[ ]*(?:[{_BULLETS}]|-(?=\s))\s*")
 _BULLET_FIRST = frozenset(_BULLETS + " -")
 SPACES = re.compile(r"[ ]{2,}")
 BLANK_RUNS = re.compile(r"\n{3,}")
+# What the translation table deletes: every control character but \t \n \v \f \r.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+def collapse_blank_runs(text: str) -> str:
+    """Three or more newlines in a row become two (the regex alone took ~40 us on a 6 KB
+    article that has none: it is run only when there is such a run)."""
+    return BLANK_RUNS.sub("\n\n", text) if "\n\n\n" in text else text
+
 
 MONTHS = {
     m: i
@@ -145,8 +156,7 @@ def _skips_ftfy(raw: str) -> bool:
 
 def _clean_once(raw: str) -> str:
     text = raw if _skips_ftfy(raw) else ftfy.fix_text(raw, normalization="NFC")
-    text = text.translate(_TRANSLATE)
-    text = CONTROL.sub("", text)
+    text = text.translate(_TRANSLATE)  # also deletes CONTROL characters
     lines = []
     for line in text.split("\n"):
         if line[:1] in _BULLET_FIRST:
@@ -154,7 +164,7 @@ def _clean_once(raw: str) -> str:
         if "  " in line:
             line = SPACES.sub(" ", line)
         lines.append(line.strip())
-    return BLANK_RUNS.sub("\n\n", "\n".join(lines)).strip("\n")
+    return collapse_blank_runs("\n".join(lines)).strip("\n")
 
 
 def _norm_key(line: str) -> str:
@@ -205,7 +215,7 @@ def strip_boilerplate(
         if words <= 30:
             seen_short.add(_norm_key(line))
         kept.append(line)
-    body = BLANK_RUNS.sub("\n\n", "\n".join(kept)).strip("\n")
+    body = collapse_blank_runs("\n".join(kept)).strip("\n")
     return body, tuple(removed)
 
 
