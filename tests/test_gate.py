@@ -94,11 +94,73 @@ def test_unsafe_patterns_are_not_gated():
     assert gateable(re.compile(r"\b(?:cost|burden)[\s-]+sharing\b", re.I))
     assert gateable(re.compile(r"\bChina\b[^.]{0,80}\brise\b"))
     assert not gateable(re.compile(r"\bS[^a-z]+K\b"))  # a negated class of letters
-    assert not gateable(re.compile(r"Séoul"))  # a non-ASCII literal
+    assert not gateable(re.compile(r"S[^é]oul"))  # a negated class of a non-ASCII letter
+    assert not gateable(re.compile(r"S[à-ü]oul"))  # a range of non-ASCII characters
+    assert not gateable(re.compile(r"S\éoul"))  # an escaped non-ASCII character
     assert not gateable(re.compile(r"(\w+) \1"))  # a back-reference
-    gate = PatternGate([re.compile(r"Séoul"), re.compile(r"\bpeace\b")])
-    assert re.compile(r"Séoul") in gate.possible("nothing here")
-    assert gate.possible("peace now") == {re.compile(r"Séoul"), re.compile(r"\bpeace\b")}
+    gate = PatternGate([re.compile(r"S[^é]oul"), re.compile(r"\bpeace\b")])
+    assert re.compile(r"S[^é]oul") in gate.possible("nothing here")
+    assert gate.possible("peace now") == {re.compile(r"S[^é]oul"), re.compile(r"\bpeace\b")}
+
+
+def test_non_ascii_literals_are_scanned_for_as_their_stand_ins():
+    from transforms.gate import PatternGate, gateable, scan_source
+
+    assert scan_source("Séoul ©|[’']s") == b"S\\x5foul \\x1a|[\\x1a']s"
+    assert scan_source(r"\\©") == b"\\\\\\x1a"  # an escaped backslash, then the literal
+    patterns = [re.compile(r"Séoul"), re.compile(r"(?:©|ⓒ) \d{4}"), re.compile(r"été", re.I)]
+    assert all(gateable(p) for p in patterns)
+    gate = PatternGate(patterns)
+    assert gate.possible("Seoul, (c) 2024 and summer") == set()
+    assert gate.possible("Séoul, ⓒ 2024 and ÉTÉ") == set(patterns)
+    assert gate.possible("Sàoul") == {patterns[0]}  # another letter: the same stand-in
+    kelvin = re.compile("\u212aorea", re.I)  # the Kelvin sign, which matches an ASCII k
+    assert kelvin.match("Korea") and PatternGate([kelvin]).possible("Korea") == {kelvin}
+
+
+def test_a_case_insensitive_non_ascii_literal_meets_only_its_own_stand_in():
+    # Every character that Python matches with a non-ASCII literal under IGNORECASE has the
+    # literal's stand-in, up to ASCII case (which the automaton ignores then too).
+    from transforms.gate import _TO_ASCII
+
+    def stand_in(ch: str) -> str:
+        return chr(_TO_ASCII[ord(ch)]).lower()
+
+    cased = [
+        chr(c)
+        for c in range(sys.maxunicode + 1)
+        if not 0xD800 <= c <= 0xDFFF and (chr(c).lower() != chr(c) or chr(c).upper() != chr(c))
+    ]
+    every = "\n".join(cased)
+    non_ascii = [ch for ch in cased if not ch.isascii()]
+    checked = 0
+    for ch in non_ascii:
+        for other in re.findall(re.escape(ch), every, re.IGNORECASE):
+            assert stand_in(other) == stand_in(ch), (ch, other)
+            checked += 1
+    assert checked > 1.9 * len(non_ascii)  # itself, and nearly always another case
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["Séoul", "SÉOUL", "séoul", "Seoul", "été", "ÉTÉ", "’s", "'s", "©", "x"]),
+        max_size=12,
+    ),
+    st.sampled_from(["", " ", "\u00a0"]),
+)
+def test_gate_keeps_non_ascii_literal_patterns_that_match(words, glue):
+    from transforms.gate import PatternGate
+
+    patterns = [
+        re.compile(r"\bSéoul\b"),
+        re.compile(r"séoul", re.I),
+        re.compile(r"[’']s\b"),
+        re.compile(r"© ?\w"),
+        re.compile(r"été\W", re.I),
+    ]
+    text = glue.join(words)
+    _assert_superset(PatternGate(patterns), patterns, text)
 
 
 def test_possible_ids_name_every_object_of_equal_patterns():
@@ -109,7 +171,7 @@ def test_possible_ids_name_every_object_of_equal_patterns():
         return re.compile(source)
 
     peace, peace_again = fresh(r"\bpeace\b"), fresh(r"\bpeace\b")
-    seoul, seoul_again = fresh(r"Séoul"), fresh(r"Séoul")  # not gated: always possible
+    seoul, seoul_again = fresh(r"S[^é]oul"), fresh(r"S[^é]oul")  # not gated: always possible
     war = fresh(r"\bwar\b")
     assert peace == peace_again and peace is not peace_again
     gate = PatternGate([peace, seoul, war, peace_again, seoul_again])

@@ -11,8 +11,11 @@ report a pattern that then does not match, but must never miss one. Three things
   ``_``: a word character that is no letter, so ``\\w`` and ``\\b`` still hold and ``[a-z]``
   still fails; a digit ``0``, a space `` ``, anything else ``\\x1a``; the few characters that
   case-fold to ASCII letters, such as the Kelvin sign, become that letter);
-- a pattern with an atom outside that safe set (a non-ASCII literal, a negated class of
-  letters, ...) is not gated: it is always run.
+- the patterns are scanned for in the same ASCII: each non-ASCII literal of a pattern (alone
+  or in a class) becomes its own stand-in, which accepts the stand-in of every character
+  Python would accept there (tests check each case-insensitive equivalence class);
+- a pattern with an atom outside that safe set (a negated class of letters, a range of
+  non-ASCII characters, a back-reference, ...) is not gated: it is always run.
 """
 
 import re
@@ -76,16 +79,16 @@ def to_ascii(text: str) -> bytes:
 def gateable(pattern: re.Pattern[str]) -> bool:
     """Whether every atom of ``pattern`` accepts the ASCII stand-ins as Python accepts the original."""
     try:
+        scan_source(pattern.pattern)
         return _safe(sre_parse.parse(pattern.pattern, pattern.flags))
-    except (re.error, RecursionError):
+    except (re.error, RecursionError, ValueError):
         return False
 
 
 def _safe(items: object) -> bool:
     for op, av in items:  # type: ignore[attr-defined]
         if op is C.LITERAL:
-            if av >= 128:
-                return False
+            continue  # a non-ASCII one is scanned for as its stand-in (``scan_source``)
         elif op is C.NOT_LITERAL:  # [^.]
             if chr(av) not in _SAFE_NEGATED_LITERALS:
                 return False
@@ -118,7 +121,7 @@ def _safe_class(items: list) -> bool:
             if av not in _SAFE_CATEGORIES:
                 return False
         elif op is C.LITERAL:
-            if av >= 128 or (negated and chr(av) not in _SAFE_NEGATED_LITERALS):
+            if negated and chr(av) not in _SAFE_NEGATED_LITERALS:
                 return False
         elif op is C.RANGE:
             if av[1] >= 128 or negated:
@@ -145,10 +148,30 @@ def loosen(source: str) -> str:
     return _LOOSE_REPEAT.sub(lambda m: "*" if m.group(1) == "0" else f"{{{m.group(1)},}}", source)
 
 
+def scan_source(source: str) -> bytes:
+    """``loosen(source)`` for the automaton: each non-ASCII character, which ``gateable`` has
+    proved is a literal, becomes its stand-in written as a hex escape (``©`` -> ``\\x1a``, ``é``
+    -> ``\\x5f``). ValueError for one after a backslash, whose escape would change meaning."""
+    loose = loosen(source)
+    if loose.isascii():
+        return loose.encode("ascii")
+    out: list[str] = []
+    escaped = False
+    for ch in loose:
+        if ch < "\x80":
+            out.append(ch)
+        elif escaped:
+            raise ValueError(f"escaped non-ASCII character {ch!r}")
+        else:
+            out.append(f"\\x{_TO_ASCII[ord(ch)]:02x}")
+        escaped = ch == "\\" and not escaped
+    return "".join(out).encode("ascii")
+
+
 def _compile(patterns: Sequence[re.Pattern[str]]) -> "hyperscan.Database":
     db = hyperscan.Database()
     db.compile(
-        expressions=[loosen(p.pattern).encode("ascii") for p in patterns],
+        expressions=[scan_source(p.pattern) for p in patterns],
         ids=list(range(len(patterns))),
         elements=len(patterns),
         flags=[_hyperscan_flags(p) for p in patterns],
