@@ -236,6 +236,11 @@ _SHAPES = (
     "(?:{a} )*",
     "(?:{a})??",
     r"{a}[\s-]",
+    r"{a}\s+{b}",
+    r"{a} +{b}",
+    r"{a}\s+ ?{b}",
+    r"{a}\s+\s{b}",
+    r"(?:{a}\s+)?{b}",
 )
 
 
@@ -254,7 +259,7 @@ def _trigger_patterns(draw):
 @given(
     _trigger_patterns(),
     st.lists(st.sampled_from([*_PIECE_WORDS, "İn", "ſhe", "x"]), max_size=12),
-    st.sampled_from([" ", "-", "", "  "]),
+    st.sampled_from([" ", "-", "", "  ", "\t", " \n ", "\u00a0"]),
 )
 def test_trigger_keys_give_the_finditer_matches_of_any_pattern(pattern, words, glue):
     from transforms.triggers import WordIndex, pattern_triggers
@@ -293,7 +298,7 @@ def test_the_c_word_index_is_the_python_one(text):
 @given(
     _trigger_patterns(),
     st.lists(st.sampled_from([*_PIECE_WORDS, "İn", "ſhe", "x", "日本"]), max_size=12),
-    st.sampled_from([" ", "-", "", "  "]),
+    st.sampled_from([" ", "-", "", "  ", "\t", " \n ", "\u00a0", "\u3000"]),
 )
 def test_the_c_candidates_and_matches_are_the_python_ones(pattern, words, glue):
     from transforms import _wordscan
@@ -346,6 +351,29 @@ def test_trigger_keys_are_the_literal_starts_in_their_case():
     # A group that turns case folding on makes every key folded; a repeated group ends them.
     assert pattern_triggers(re.compile(r"\b(?i:An)")).keys == {"an"}  # type: ignore[union-attr]
     assert pattern_triggers(re.compile(r"\b(?:ab)+c")).keys == {"ab"}  # type: ignore[union-attr]
+
+
+def test_trigger_keys_reach_past_white_space_to_the_next_word():
+    from transforms.triggers import GAP, WordIndex, key_at, pattern_triggers
+
+    quad = pattern_triggers(re.compile(r"\b(?:the\s+)?Quad\b", re.IGNORECASE))
+    assert quad is not None and quad.keys == {f"the{GAP}quad", "quad"}
+    assert dict(quad.lookup)["the"] == (f"the{GAP}quad",)  # indexed by its first word
+    # White space of any kind and length; none, or a word in between, is no match.
+    assert key_at("the \t\u00a0quad", f"the{GAP}quad", 0)
+    assert not key_at("thequad", f"the{GAP}quad", 0)
+    assert not key_at("the big quad", f"the{GAP}quad", 0)
+    text = "The Quad met. In the  Quad, the\nquad and the other quad."
+    index = WordIndex(text)
+    assert index.candidates(quad) == [0, 4, 17, 22, 28, 32, 51]  # not "the other" (41)
+    pattern = re.compile(r"\b(?:the\s+)?Quad\b", re.IGNORECASE)
+    assert [m.span() for m in index.finditer(pattern, quad)] == [
+        m.span() for m in pattern.finditer(text)
+    ]
+    # A gap takes all the white space: a key ends before a literal space after one, and
+    # where the white space is optional (\s*) there is no gap.
+    assert pattern_triggers(re.compile(r"\bin\s+ the")).keys == {f"in{GAP}"}  # type: ignore[union-attr]
+    assert pattern_triggers(re.compile(r"\bin\s*the")).keys == {"in"}  # type: ignore[union-attr]
 
 
 @settings(max_examples=300, deadline=None)

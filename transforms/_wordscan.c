@@ -189,6 +189,29 @@ static int fill_by_letter(PyObject *by_prefix, PyObject *by_letter) {
     return 0;
 }
 
+/* Whether source has key at start, each NUL of the key (triggers.GAP) standing for one or
+ * more white-space characters, all there are: triggers.key_at. */
+static int key_at(PyObject *source, PyObject *key, Py_ssize_t start) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(source), m = PyUnicode_GET_LENGTH(key);
+    int skind = PyUnicode_KIND(source), kkind = PyUnicode_KIND(key);
+    const void *sdata = PyUnicode_DATA(source), *kdata = PyUnicode_DATA(key);
+    Py_ssize_t pos = start;
+    if (pos < 0 || pos > n) return 0;
+    for (Py_ssize_t i = 0; i < m; i++) {
+        Py_UCS4 c = PyUnicode_READ(kkind, kdata, i);
+        if (c == 0) {
+            Py_ssize_t space = pos;
+            while (space < n && Py_UNICODE_ISSPACE(PyUnicode_READ(skind, sdata, space))) space++;
+            if (space == pos) return 0;
+            pos = space;
+        } else {
+            if (pos >= n || PyUnicode_READ(skind, sdata, pos) != c) return 0;
+            pos++;
+        }
+    }
+    return 1;
+}
+
 /* Add the starts in positions (a list of int) whose text begins with one of keys. */
 static int add_starts(PosList *found, PyObject *positions, PyObject *source, PyObject *keys) {
     if (!PyList_Check(positions)) {
@@ -206,10 +229,12 @@ static int add_starts(PosList *found, PyObject *positions, PyObject *source, PyO
         Py_ssize_t start = PyLong_AsSsize_t(obj);
         if (start == -1 && PyErr_Occurred()) return -1;
         for (Py_ssize_t k = 0; k < nkeys; k++) {
-            Py_ssize_t hit =
-                PyUnicode_Tailmatch(source, PyTuple_GET_ITEM(keys, k), start, PY_SSIZE_T_MAX, -1);
-            if (hit < 0) return -1;
-            if (hit) {
+            PyObject *key = PyTuple_GET_ITEM(keys, k);
+            if (!PyUnicode_Check(key)) {
+                PyErr_SetString(PyExc_TypeError, "keys must be str");
+                return -1;
+            }
+            if (key_at(source, key, start)) {
                 if (pos_push(found, obj) < 0) return -1;
                 break;
             }
