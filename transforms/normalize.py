@@ -200,7 +200,7 @@ class RuleGate:
         for index, rule in enumerate(self.rules):
             if rule.pattern is None:
                 continue  # a repeat rule: decided by the lines before, never by a pattern
-            finder = _line_finder(rule)
+            finder = _line_finder(rule.pattern, prefix=rule.kind == "prefix")
             if finder is None:
                 always.add(index)
             else:
@@ -216,14 +216,13 @@ class RuleGate:
         return {owners[i] for i in self.gate.possible_ids(text)} | self.always
 
 
-def _line_finder(rule: BoilerplateRule) -> re.Pattern[str] | None:
-    assert rule.pattern is not None
-    source = rule.pattern.pattern
-    if _UNBOUNDED_LOOK.search(source):
+def _line_finder(pattern: re.Pattern[str], prefix: bool) -> re.Pattern[str] | None:
+    """``pattern`` as the gate scans for it in the whole text; None when that cannot be sure."""
+    if _UNBOUNDED_LOOK.search(pattern.pattern):
         return None
-    end = "" if rule.kind == "prefix" else "$"
+    end = "" if prefix else "$"
     try:
-        return re.compile(f"^(?:{source}){end}", rule.pattern.flags | re.MULTILINE)
+        return re.compile(f"^(?:{pattern.pattern}){end}", pattern.flags | re.MULTILINE)
     except re.error:  # a global inline flag must come first: keep the rule always possible
         return None
 

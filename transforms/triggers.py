@@ -146,7 +146,7 @@ def _first(items: list, anchored: bool, exact: bool) -> set[str]:
             if not anchored:
                 raise _Unbounded
             # The literal start: a letter or digit, then literals, small classes and white
-            # space ("[Dd]efense" -> "def...", "U\.S\." -> "u.s.", "the\\s+Quad" -> "the\\0quad").
+            # space ("[Dd]efense" -> "def...", "U\.S\." -> "u.s.", "the\s+Quad" -> "the\0quad").
             words = {""}
             for op2, av2 in items[i:]:
                 after_gap = next(iter(words)).endswith(GAP)
