@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 
 from transforms.errors import ValidationFailure
 from transforms.ingest import Rejection
+from transforms.offsets import offset_mismatches
 from transforms.pipeline import quarantine_row
 from transforms.reference import Reference
 from transforms.schema import ARTICLE_TABLES, TABLES
@@ -201,29 +202,18 @@ def _frame(table: pa.Table) -> pd.DataFrame:
 
 def _offset_failures(tables: dict[str, pa.Table]) -> dict[str, list[tuple[str, str, list[int]]]]:
     """Rows whose offsets do not slice the article text back to matched_text."""
-    texts = dict(
-        zip(
-            tables["articles"]["article_id"].to_pylist(),
-            tables["articles"]["text"].to_pylist(),
-            strict=True,
-        )
-    )
+    articles = tables["articles"]
     out: dict[str, list[tuple[str, str, list[int]]]] = {}
     for name in ("issue_mentions", "actor_mentions"):
         t = tables[name]
-        bad = [
-            i
-            for i, (aid, s, e, m) in enumerate(
-                zip(
-                    t["article_id"].to_pylist(),
-                    t["start"].to_pylist(),
-                    t["end"].to_pylist(),
-                    t["matched_text"].to_pylist(),
-                    strict=True,
-                )
-            )
-            if aid not in texts or texts[aid][s:e] != m
-        ]
+        bad = offset_mismatches(
+            articles["article_id"],
+            articles["text"],
+            t["article_id"],
+            t["start"],
+            t["end"],
+            t["matched_text"],
+        )
         if bad:
             out[name] = [("offsets_slice_text", "start,end", bad)]
     return out

@@ -9,6 +9,8 @@
  *   matches_from(pattern, text, starts) -> list(triggers.python_matches_from(...))
  *   split_sentences(text, abbreviations)
  *                                       -> sentences.python_split_sentences(text)
+ *   offset_mismatches(text_offsets, text_data, index, starts, ends, matched_offsets,
+ *                     matched_data)     -> offsets.python_offset_mismatches
  *
  * It is built by scripts/compile_native.py next to the mypyc modules and imported only
  * when that build matches the sources; otherwise triggers.py runs its Python code.
@@ -511,6 +513,118 @@ static PyObject *split_sentences(PyObject *module, PyObject *const *args, Py_ssi
     return s.spans;
 }
 
+/* ---- offset_mismatches ------------------------------------------------------------- */
+
+/* A contiguous buffer of int64 (format "q" or "l" of 8 bytes) or of bytes (itemsize 1). */
+static int get_buffer(PyObject *obj, Py_buffer *view, Py_ssize_t itemsize, const char *what) {
+    if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return -1;
+    if (view->itemsize != itemsize || view->ndim > 1 ||
+        (itemsize == 8 && view->format != NULL && strcmp(view->format, "q") != 0 &&
+         strcmp(view->format, "l") != 0)) {
+        PyErr_Format(PyExc_TypeError, "offset_mismatches: %s must be a contiguous buffer of %s",
+                     what, itemsize == 8 ? "int64" : "bytes");
+        PyBuffer_Release(view);
+        return -1;
+    }
+    return 0;
+}
+
+/* The rows i whose code-point span starts[i]:ends[i] of text index[i] is not the UTF-8 text
+ * matched[i], or lies outside that text; index[i] < 0 names no text. Texts and matched texts
+ * are Arrow's layout: offsets (n + 1 int64) into one UTF-8 data buffer. A text of non-ASCII
+ * characters gets a table of its code points' byte offsets, kept while the rows stay on it. */
+static PyObject *offset_mismatches(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
+    if (nargs != 7) {
+        PyErr_SetString(PyExc_TypeError,
+                        "offset_mismatches(text_offsets, text_data, index, starts, ends, "
+                        "matched_offsets, matched_data)");
+        return NULL;
+    }
+    static const char *what[7] = {"text_offsets", "text_data", "index", "starts",
+                                  "ends", "matched_offsets", "matched_data"};
+    Py_buffer views[7];
+    int got = 0;
+    PyObject *out = NULL;
+    int64_t *table = NULL;
+    for (; got < 7; got++) {
+        Py_ssize_t itemsize = (got == 1 || got == 6) ? 1 : 8;
+        if (get_buffer(args[got], &views[got], itemsize, what[got]) < 0) goto done;
+    }
+    const int64_t *toff = views[0].buf, *index = views[2].buf, *starts = views[3].buf,
+                  *ends = views[4].buf, *moff = views[5].buf;
+    const unsigned char *tdata = views[1].buf, *mdata = views[6].buf;
+    Py_ssize_t n_texts = views[0].len / 8 - 1, rows = views[2].len / 8;
+    if (n_texts < 0 || views[3].len / 8 != rows || views[4].len / 8 != rows ||
+        views[5].len / 8 != rows + 1) {
+        PyErr_SetString(PyExc_ValueError, "offset_mismatches: buffers of different lengths");
+        goto done;
+    }
+    for (Py_ssize_t t = 0; t <= n_texts; t++) {
+        if (toff[t] < 0 || toff[t] > views[1].len || (t && toff[t] < toff[t - 1])) {
+            PyErr_SetString(PyExc_ValueError, "offset_mismatches: text offsets out of order");
+            goto done;
+        }
+    }
+    for (Py_ssize_t r = 0; r <= rows; r++) {
+        if (moff[r] < 0 || moff[r] > views[6].len || (r && moff[r] < moff[r - 1])) {
+            PyErr_SetString(PyExc_ValueError, "offset_mismatches: matched offsets out of order");
+            goto done;
+        }
+    }
+    out = PyList_New(0);
+    if (out == NULL) goto done;
+    int64_t current = -1, length = 0; /* the text the table describes; its code points */
+    int ascii = 1;
+    size_t capacity = 0;
+    for (Py_ssize_t r = 0; r < rows; r++) {
+        int64_t a = index[r], s = starts[r], e = ends[r];
+        int bad = a < 0 || a >= n_texts;
+        if (!bad && a != current) {
+            const unsigned char *text = tdata + toff[a];
+            int64_t bytes = toff[a + 1] - toff[a];
+            ascii = 1;
+            for (int64_t b = 0; b < bytes && ascii; b++) ascii = text[b] < 0x80;
+            length = bytes;
+            if (!ascii) {
+                if ((size_t)bytes + 1 > capacity) {
+                    int64_t *grown = realloc(table, ((size_t)bytes + 1) * sizeof(int64_t));
+                    if (grown == NULL) {
+                        PyErr_NoMemory();
+                        Py_CLEAR(out);
+                        goto done;
+                    }
+                    table = grown;
+                    capacity = (size_t)bytes + 1;
+                }
+                length = 0;
+                for (int64_t b = 0; b < bytes; b++)
+                    if ((text[b] & 0xC0) != 0x80) table[length++] = b;
+                table[length] = bytes;
+            }
+            current = a;
+        }
+        if (!bad) bad = s < 0 || s > e || e > length;
+        if (!bad) {
+            int64_t bs = ascii ? s : table[s], be = ascii ? e : table[e];
+            int64_t m_len = moff[r + 1] - moff[r];
+            bad = be - bs != m_len || memcmp(tdata + toff[a] + bs, mdata + moff[r], (size_t)m_len);
+        }
+        if (bad) {
+            PyObject *i = PyLong_FromSsize_t(r);
+            if (i == NULL || PyList_Append(out, i) < 0) {
+                Py_XDECREF(i);
+                Py_CLEAR(out);
+                goto done;
+            }
+            Py_DECREF(i);
+        }
+    }
+done:
+    free(table);
+    while (got > 0) PyBuffer_Release(&views[--got]);
+    return out;
+}
+
 /* ---- module ------------------------------------------------------------------------ */
 
 static PyMethodDef methods[] = {
@@ -522,11 +636,13 @@ static PyMethodDef methods[] = {
      "pattern.finditer(text)'s non-empty matches, tried only at the sorted starts."},
     {"split_sentences", (PyCFunction)(void (*)(void))split_sentences, METH_FASTCALL,
      "(start, end) spans of the sentences of a text; lines also end sentences."},
+    {"offset_mismatches", (PyCFunction)(void (*)(void))offset_mismatches, METH_FASTCALL,
+     "Rows whose code-point span of their text is not their matched text (Arrow buffers)."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module_def = {
-    PyModuleDef_HEAD_INIT, "_wordscan", "Word index, trigger matching and sentence splitting in C.", -1, methods,
+    PyModuleDef_HEAD_INIT, "_wordscan", "Word index, trigger matching, sentence splitting and offset checks in C.", -1, methods,
     NULL, NULL, NULL, NULL,
 };
 
