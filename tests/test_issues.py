@@ -219,7 +219,10 @@ def test_ascii_word_index_is_the_word_scan(text):
 
 # Pieces of patterns and texts for the trigger keys' own property test: words that share
 # their first letters in different cases, dots and hyphens inside keys, short words.
-_PIECE_WORDS = ["An", "an", "AN", "and", "Ann", "ab", "abab", "U.S.", "u.s", "US", "the", "Then-"]
+_PIECE_WORDS = [
+    *("An", "an", "AN", "and", "Ann", "ab", "abab", "U.S.", "u.s", "US", "the", "Then-"),
+    *("an-ab", "An's", "ans"),
+]
 _ATOMS = st.sampled_from(
     [re.escape(w) for w in _PIECE_WORDS] + ["[Aa]n", "[Tt]he", r"\w+", r"[A-Z][a-z]+", "[.-]"]
 )
@@ -241,6 +244,12 @@ _SHAPES = (
     r"{a}\s+ ?{b}",
     r"{a}\s+\s{b}",
     r"(?:{a}\s+)?{b}",
+    r"{a}[\s-]+{b}",
+    r"{a}(?:s|'s)?[\s-]+{b}",
+    r"{a}-?{b}",
+    r"(?:{a}|{b})\b(?:{b}|-)",
+    r"{a}[\s-]+-{b}",
+    "{a}.{b}",
 )
 
 
@@ -374,6 +383,40 @@ def test_trigger_keys_reach_past_white_space_to_the_next_word():
     # where the white space is optional (\s*) there is no gap.
     assert pattern_triggers(re.compile(r"\bin\s+ the")).keys == {f"in{GAP}"}  # type: ignore[union-attr]
     assert pattern_triggers(re.compile(r"\bin\s*the")).keys == {"in"}  # type: ignore[union-attr]
+
+
+def test_trigger_keys_reach_through_optional_parts_and_hyphens():
+    from transforms.triggers import GAP, HYPHEN_GAP, MAX_KEYS, key_at, pattern_triggers
+
+    def keys(source: str, flags: int = re.IGNORECASE) -> set[str]:
+        triggers = pattern_triggers(re.compile(source, flags))
+        assert triggers is not None
+        return set(triggers.keys)
+
+    # The generated multi-word rules: a word, its optional endings, white space or hyphens.
+    peninsula = keys(r"(?<![\w-])(?:Korean(?:s|'s)?[\s-]+Peninsula)")
+    assert peninsula == {
+        f"korean{HYPHEN_GAP}penin",
+        f"koreans{HYPHEN_GAP}peni",
+        f"korean's{HYPHEN_GAP}pen",
+    }
+    assert key_at("korean - \tpeninsula", f"korean{HYPHEN_GAP}penin", 0)
+    assert key_at("korean--peninsula", f"korean{HYPHEN_GAP}penin", 0)
+    assert not key_at("koreanpeninsula", f"korean{HYPHEN_GAP}penin", 0)
+    assert not key_at("korean x peninsula", f"korean{HYPHEN_GAP}penin", 0)
+    # An optional hyphen gives both ways; assertions are passed over.
+    assert keys(r"\bde-?escalat\w*") == {"de-escalat", "deescalat"}
+    assert keys(r"\bone\b\s+China") == {f"one{GAP}china"}
+    # A hyphen gap takes all the hyphens: a key ends before a literal one after it.
+    assert keys(r"\bab[\s-]+-cd") == {f"ab{HYPHEN_GAP}"}
+    # Any character ends a key (the next one may be anything).
+    assert keys(r"\ban.ab") == {"an"}
+    # A class of more than a few characters ends a key, past its first character.
+    assert keys(r"\bab[cdefg]h", 0) == {"ab"}
+    assert keys(r"\b[Dd]efen[cs]e", 0) == {"Defence", "Defense", "defence", "defense"}
+    # Too many ways: the keys are shortened until there are MAX_KEYS at most.
+    many = keys(r"\b[Aa][Bb][Cc][Dd][Ee][Ff][Gg]", 0)
+    assert len(many) == MAX_KEYS and all(len(k) == 6 for k in many)
 
 
 @settings(max_examples=300, deadline=None)

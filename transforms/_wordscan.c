@@ -192,7 +192,8 @@ static int fill_by_letter(PyObject *by_prefix, PyObject *by_letter) {
 }
 
 /* Whether source has key at start, each NUL of the key (triggers.GAP) standing for one or
- * more white-space characters, all there are: triggers.key_at. */
+ * more white-space characters, each \x01 (triggers.HYPHEN_GAP) for one or more white-space
+ * characters or hyphens, all there are: triggers.key_at. */
 static int key_at(PyObject *source, PyObject *key, Py_ssize_t start) {
     Py_ssize_t n = PyUnicode_GET_LENGTH(source), m = PyUnicode_GET_LENGTH(key);
     int skind = PyUnicode_KIND(source), kkind = PyUnicode_KIND(key);
@@ -201,9 +202,13 @@ static int key_at(PyObject *source, PyObject *key, Py_ssize_t start) {
     if (pos < 0 || pos > n) return 0;
     for (Py_ssize_t i = 0; i < m; i++) {
         Py_UCS4 c = PyUnicode_READ(kkind, kdata, i);
-        if (c == 0) {
+        if (c == 0 || c == 1) {
             Py_ssize_t space = pos;
-            while (space < n && Py_UNICODE_ISSPACE(PyUnicode_READ(skind, sdata, space))) space++;
+            while (space < n) {
+                Py_UCS4 ch = PyUnicode_READ(skind, sdata, space);
+                if (!Py_UNICODE_ISSPACE(ch) && !(c == 1 && ch == '-')) break;
+                space++;
+            }
             if (space == pos) return 0;
             pos = space;
         } else {
