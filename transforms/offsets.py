@@ -86,7 +86,7 @@ def offset_mismatches(
     )
     if not pc.any(missing).as_py():
         return bad
-    nulls = np.flatnonzero(np.asarray(_array(missing).to_numpy(zero_copy_only=False)))
+    nulls = np.flatnonzero(_array(missing).to_numpy(zero_copy_only=False))
     return sorted(set(bad).union(nulls.tolist()))
 
 

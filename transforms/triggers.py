@@ -195,10 +195,11 @@ def _literal_start(items: list, exact: bool, length: int) -> set[str]:
         return _cap(starts)
     gap = _gap_of(op, av)
     if gap is not None:
-        # A gap takes all the characters it can: a start that goes on with one ends at it.
+        # A gap takes all the characters it can: a start that goes on with one (or with
+        # another gap) ends at it.
         takes = _GAP_TAKES[gap]
         return {
-            gap + (tail if tail[:1] and not takes(tail[0]) else "")
+            gap + (tail if tail[:1] and tail[0] not in _GAP_TAKES and not takes(tail[0]) else "")
             for tail in _literal_start(rest, exact, length + 1)
         }
     if op in (C.MAX_REPEAT, C.MIN_REPEAT):
@@ -260,11 +261,8 @@ def _is_space_or_hyphen(ch: str) -> bool:
     return ch.isspace() or ch == "-"
 
 
-# What each gap takes, besides the other gap marks (a start never goes on with those).
-_GAP_TAKES = {
-    GAP: lambda ch: ch.isspace() or ch in (GAP, HYPHEN_GAP),
-    HYPHEN_GAP: lambda ch: _is_space_or_hyphen(ch) or ch in (GAP, HYPHEN_GAP),
-}
+# The characters of a text each gap takes (key_at).
+_GAP_TAKES = {GAP: str.isspace, HYPHEN_GAP: _is_space_or_hyphen}
 
 
 def key_at(source: str, key: str, start: int) -> bool:
@@ -275,8 +273,8 @@ def key_at(source: str, key: str, start: int) -> bool:
         return source.startswith(key, start)
     pos = start
     for ch in key:
-        if ch in (GAP, HYPHEN_GAP):
-            takes = str.isspace if ch == GAP else _is_space_or_hyphen
+        takes = _GAP_TAKES.get(ch)
+        if takes is not None:
             end = pos
             while end < len(source) and takes(source[end]):
                 end += 1
