@@ -111,6 +111,15 @@ def test_people_outside_the_gazetteer(extractors):
     assert found[0].role == "Foreign Minister"
     apposition = "Jane Roe, a senior fellow at a Seoul institute, disagreed."
     assert people(apposition, extractors) == {"Jane Roe"}
+    quoted = '"We waited two nights," said Maria Lopez, 24, who flew in from Texas.'
+    assert people(quoted, extractors) == {"Maria Lopez"}
+    assert {m.resolution for m in actors(quoted, extractors)} == {"name_age_pattern"}
+    assert people("Jane Roe, 61, a retired teacher in Busan, disagreed.", extractors) == {
+        "Jane Roe"
+    }
+    # a count after a place, or an age without its closing comma, is no person
+    assert people("New Hampshire, 12, and Ohio, 9, voted.", extractors) == set()
+    assert people("Maria Lopez, 24 years old, said so.", extractors) == set()
 
 
 def test_roles_follow_the_article_date(extractors):

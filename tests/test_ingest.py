@@ -87,6 +87,16 @@ def test_html_main_text_and_metadata():
     assert a.meta["outlet"] == "The Korea Herald"
 
 
+def test_html_page_title_is_kept_for_the_outlet_when_the_page_names_no_site():
+    body = f"<article><h1>Allies agree</h1><p>{TEXT}</p><p>The deal covers U.S. troops in Korea, officials said on Monday.</p></article>"
+    page = f"<html><head><title>Allies agree &amp; sign | The Korea Herald</title></head><body>{body}</body></html>"
+    (a,) = decode("page.html", page.encode())
+    assert a.meta["page_title"] == "Allies agree & sign | The Korea Herald"
+    named = page.replace("</title>", '</title><meta property="og:site_name" content="Herald">')
+    (b,) = decode("named.html", named.encode())
+    assert b.meta["outlet"] == "Herald" and "page_title" not in b.meta
+
+
 def test_html_without_text_is_rejected():
     (r,) = decode("nav.html", b"<html><body><nav>Home</nav></body></html>")
     assert isinstance(r, Rejection) and r.reason == "no_main_text"

@@ -60,6 +60,69 @@ def test_passages_get_their_codes(text, expected, reference):
     assert codes(text, reference.taxonomy) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the allies named as the drills' subject, not the drills' name
+        (
+            "South Korea and the United States began their annual summer command post exercise on Monday.",
+            {"JOINT_EXERCISES"},
+        ),
+        (
+            "South Korea and the United States condemned North Korea's artillery drills near the border.",
+            set(),
+        ),
+        (
+            "The allies have scaled back the exercises since the summit with Kim Jong-un, officials in Seoul said.",
+            {"JOINT_EXERCISES", "NK_DIPLOMACY"},
+        ),
+        ("Pyongyang denounced the maneuvers as a rehearsal for invasion.", {"JOINT_EXERCISES"}),
+        (
+            "Seoul says Pyongyang has shipped ballistic missiles to Russia for its war in Ukraine.",
+            {"RUSSIA_UKRAINE"},
+        ),
+        (
+            "Seoul says Pyongyang has test-fired ballistic missiles it may later sell to Russia.",
+            {"NK_NUCLEAR_MISSILE"},
+        ),
+        (
+            "Moscow called the NATO maneuvers in the Baltic a rehearsal for war, a Seoul daily wrote.",
+            set(),
+        ),
+        ("Trump said Seoul was not paying enough for the U.S. troops there.", {"COST_SHARING"}),
+        (
+            "Analysts in Seoul warned that China's growing nuclear arsenal could outpace the allies' plans.",
+            {"CHINA_FACTOR"},
+        ),
+        (
+            "China, which buys most of North Korea's coal, has pledged to enforce the new sanctions strictly.",
+            {"CHINA_FACTOR", "SANCTIONS"},
+        ),
+        (
+            "Tour agencies in Beijing halted group tours to South Korea, deepening the economic retaliation.",
+            {"TRADE_ECONOMY", "CHINA_FACTOR"},
+        ),
+        (
+            "Seoul and Washington kept up the economic pressure on North Korea after the test.",
+            set(),
+        ),
+        (
+            "Seoul sent a medical team to help Turkey recover from the earthquake.",
+            {"NON_TRADITIONAL_SECURITY"},
+        ),
+        ("The typhoon hit Busan on Tuesday and closed the port for a day.", set()),
+        ("Washington told Seoul that its nuclear umbrella is ironclad.", {"EXTENDED_DETERRENCE"}),
+        (
+            "Both presidents called the alliance ironclad at their summit in Seoul.",
+            {"ALLIANCE_VISION"},
+        ),
+    ],
+)
+def test_rules_of_taxonomy_1_7(text, expected, reference):
+    """Rules added after holdout9 (tests/devset/holdout9.jsonl), each with a near miss."""
+    assert codes(text, reference.taxonomy) == expected
+
+
 def test_inflections_and_hyphen_variants_match(reference):
     tax = reference.taxonomy
     assert "COST_SHARING" in codes("Seoul and Washington reopened burden sharing talks.", tax)

@@ -275,6 +275,57 @@ def test_outlet_from_signature_line(reference):
     assert normalize_text(raw, reference.boilerplate, reference.outlets).outlet == "The Diplomat"
 
 
+def test_outlet_after_a_copyright_mark_and_in_a_page_title(reference):
+    body = "Headline here\nSeoul and Washington met on Monday. They talked."
+    for line in (
+        "(c) The Korea Herald. Unauthorized reproduction prohibited.",
+        "Copyright 2019-2024, The Korea Herald. All rights reserved.",
+        "© 2024 The Korea Herald",
+    ):
+        norm = normalize_text(f"{body}\n{line}", reference.boilerplate, reference.outlets)
+        assert (norm.outlet, norm.metadata_sources.get("outlet")) == (
+            "The Korea Herald",
+            "signature",
+        )
+        assert line not in norm.text
+    # no mark before the name, or another name after it: no outlet
+    for line in ("The Korea Herald reported it first.", "(c) Herald Media Group"):
+        assert (
+            normalize_text(f"{body}\n{line}", reference.boilerplate, reference.outlets).outlet
+            is None
+        )
+    # an HTML page's <title>: the part after the last separator, when it is a known outlet
+    for page_title, outlet in (
+        ("Allies meet | The Korea Herald", "The Korea Herald"),
+        ("Allies meet - talks go on - The Korea Herald", "The Korea Herald"),
+        ("The Korea Herald | Allies meet", None),
+        ("Allies meet | World News", None),
+    ):
+        meta = {"page_title": page_title}
+        norm = normalize_text(body, reference.boilerplate, reference.outlets, meta)
+        assert norm.outlet == outlet, page_title
+
+
+def test_rows_of_share_buttons_and_related_headlines_are_removed(reference):
+    text = clean_text(
+        "Allies meet\nSeoul and Washington met on Friday.\nShare on Facebook Share on Twitter\n"
+        "Tweet | Email | Print\nRelated: North Korea fires two missiles into the sea\n"
+        "See also: Allies plan summer drills\nThey agreed to meet again.\n"
+        "Related talks in Tokyo ended without a deal, officials said on Saturday."
+    )
+    body, removed = strip_boilerplate(text, reference.boilerplate)
+    assert body == (
+        "Allies meet\nSeoul and Washington met on Friday.\nThey agreed to meet again.\n"
+        "Related talks in Tokyo ended without a deal, officials said on Saturday."
+    )
+    assert [r.rule_id for r in removed] == [
+        "share_widget",
+        "share_widget",
+        "related_headline",
+        "related_headline",
+    ]
+
+
 def test_parse_date_formats():
     assert parse_date("Posted August. 09, 2019 07:36") == dt.date(2019, 8, 9)
     assert parse_date("9 Sept 2014") == dt.date(2014, 9, 9)

@@ -14,6 +14,7 @@ was changed for it, and then joined the development set:
   holdout6     25  1.000 / 0.588 / 0.741  1.000      0.991
   holdout7     14  0.846 / 0.825 / 0.835  0.867      0.891
   holdout8     12  0.900 / 0.900 / 0.900  0.923      1.000
+  holdout9     12  0.893 / 0.758 / 0.820  0.976      1.000
 
 (holdout3-6 are deliberately paraphrase-heavy one- or two-sentence texts; holdout7 is
 full-length articles with web clutter, four of them not about the alliance. After scoring
@@ -21,7 +22,8 @@ holdout7, two labels were corrected: v03 gained USFK_POSTURE (the THAAD battery 
 deployment on the peninsula) and v09 lost TWN ("Taiwan Strait" is a body of water); after
 holdout8 (also full-length articles, scored after the holdout7 fixes), w07 gained Joe Biden
 ("Biden's Indo-Pacific framework" names him) and w09 CHINA_FACTOR (China's stand in the
-crisis, labelled so in v04).) The same rules are
+crisis, labelled so in v04). holdout9 is full-length articles in several house styles, one
+of them not about the alliance; no label was changed after scoring it.) The same rules are
 measured elsewhere on articles that are not in the repository (`scripts/score_labels.py`
 scores any such file), so these floors guard against regressions.
 """

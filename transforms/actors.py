@@ -25,6 +25,7 @@ R_SURNAME = "distinctive_surname"
 R_SITTING = "sitting_leader_surname"
 R_TITLE_NAME = "title_name_pattern"
 R_APPOSITION = "apposition_pattern"
+R_NAME_AGE = "name_age_pattern"
 R_BYLINE = "byline"
 R_PHOTO = "photo_credit"
 R_OF_STATE = "name_of_state_pattern"
@@ -78,6 +79,11 @@ APPOSITION = re.compile(
 ROLE_APPOSITION = re.compile(
     rf"\b(?:{ROLE_NOUNS}|aide|colleague|predecessor|successor|champion|winner|runner-up|teammate|"
     rf"rival|opponent|partner|owner|CEO|friend|wife|husband),\s+(?P<name>{NAME}),\s"
+)
+# A person with their age set off by commas, then who they are or what they said:
+# "said Maria Lopez, 24, who flew in", "Jane Roe, 61, a retired teacher" (not "Ohio, 9, and").
+NAME_AGE = re.compile(
+    rf"(?<![\w-])(?P<name>{NAME}),\s+\d{{1,3}},\s+(?:said|says|told|who|whose|a|an|the|from)\b"
 )
 # Words around an ambiguous state name that show the country is meant.
 COUNTRY_BEFORE = re.compile(
@@ -416,6 +422,7 @@ class ActorMatcher:
             TITLE_NAME,
             APPOSITION,
             ROLE_APPOSITION,
+            NAME_AGE,
             BYLINE,
             CREDIT,
             PHOTO_CREDIT,
@@ -557,6 +564,7 @@ class ActorMatcher:
             (TITLE_NAME, R_TITLE_NAME),
             (APPOSITION, R_APPOSITION),
             (ROLE_APPOSITION, R_APPOSITION),
+            (NAME_AGE, R_NAME_AGE),
             (BYLINE, R_BYLINE),
             (CREDIT, R_BYLINE),
             (PHOTO_CREDIT, R_PHOTO),

@@ -4,6 +4,7 @@ import codecs
 import datetime as dt
 import functools
 import hashlib
+import html as html_module
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -125,6 +126,9 @@ def _html_options(today: str) -> Any:
     )
 
 
+_TITLE_TAG = re.compile(r"<title[^>]*>([^<]{1,400})</title>", re.I)
+
+
 def extract_html(html: str, uri: str) -> tuple[str, dict[str, Any]]:
     """Main text and metadata of an HTML page via trafilatura."""
     import trafilatura  # imported lazily: only HTML inputs pay for it
@@ -146,6 +150,9 @@ def extract_html(html: str, uri: str) -> tuple[str, dict[str, Any]]:
         "outlet": data.get("sitename"),
         "url": data.get("url"),
     }
+    if not meta["outlet"]:  # "Headline | The Korea Herald": normalization may know the outlet
+        tag = _TITLE_TAG.search(html, 0, 65_536)
+        meta["page_title"] = html_module.unescape(tag.group(1)).strip() if tag else None
     return text, {k: v for k, v in meta.items() if v}
 
 

@@ -350,12 +350,22 @@ def outlet_from_url(url: str | None, outlets: Sequence[Outlet]) -> str | None:
     return None
 
 
+# What sets an outlet's name off a headline in a page title: "Headline | The Korea Herald".
+TITLE_SEPARATOR = re.compile(r"\s+(?:\||-|–|—|::|·)\s+")
+# A copyright mark and year before an outlet's name: "(c) The Korea Herald. Unauthorized ...".
+COPYRIGHT_MARK = re.compile(r"(?:©|ⓒ|\([cC]\)|[Cc]opyright\b)\s*(?:\d{4}(?:-\d{4})?[\s,.]*)?")
+
+
 def outlet_from_lines(lines: Sequence[str], outlets: Sequence[Outlet]) -> str | None:
-    """Outlet whose signature matches a whole line or a wire dateline in ``lines``."""
+    """Outlet whose signature matches a whole line, a wire dateline, or the name after a
+    copyright mark in ``lines``."""
     for outlet in outlets:
         for sig in outlet.signatures:
             for line in lines:
                 if sig.fullmatch(line) or (sig.pattern.startswith(r"\(") and sig.search(line[:80])):
+                    return outlet.name
+                mark = COPYRIGHT_MARK.search(line)
+                if mark and sig.match(line, mark.end()):
                     return outlet.name
     return None
 
@@ -411,7 +421,11 @@ def normalize_text(
         if outlet:
             sources["outlet"] = "url"
         else:
-            outlet = outlet_from_lines([r.text for r in removed] + lines[:3], outlets)
+            page_title = _clean_meta(meta.get("page_title"))  # an HTML page's <title>
+            title_parts = TITLE_SEPARATOR.split(page_title)[1:] if page_title else []
+            outlet = outlet_from_lines(
+                [r.text for r in removed] + lines[:3] + title_parts[-1:], outlets
+            )
             if outlet:
                 sources["outlet"] = "signature"
 

@@ -119,7 +119,7 @@ TABLES: dict[str, Table] = {
                     "outlet",
                     S,
                     True,
-                    "Publishing outlet, from metadata, URL or a signature line",
+                    "Publishing outlet, from metadata, URL, a signature or copyright line, or the page title",
                     "The Korea Herald",
                 ),
                 _c(
