@@ -359,13 +359,14 @@ COPYRIGHT_MARK = re.compile(r"(?:©|ⓒ|\([cC]\)|[Cc]opyright\b)\s*(?:\d{4}(?:-\
 def outlet_from_lines(lines: Sequence[str], outlets: Sequence[Outlet]) -> str | None:
     """Outlet whose signature matches a whole line, a wire dateline, or the name after a
     copyright mark in ``lines``."""
+    marks = [(line, m.end()) for line in lines if (m := COPYRIGHT_MARK.search(line))]
     for outlet in outlets:
         for sig in outlet.signatures:
             for line in lines:
                 if sig.fullmatch(line) or (sig.pattern.startswith(r"\(") and sig.search(line[:80])):
                     return outlet.name
-                mark = COPYRIGHT_MARK.search(line)
-                if mark and sig.match(line, mark.end()):
+            for line, end in marks:
+                if sig.match(line, end):
                     return outlet.name
     return None
 
