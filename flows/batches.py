@@ -27,7 +27,7 @@ from flows.rawstore import store_raw
 from flows.seeds import SEEDS_DIR, load_reference
 from flows.staging import StagedBatch, stage_batch
 from flows.warehouse import Warehouse
-from transforms.ingest import InputFile, Rejection, sha256_hex
+from transforms.ingest import InputFile, Rejection, printable_path, sha256_hex
 from transforms.pipeline import Extractors, process_batch, quarantine_row
 from transforms.schema import to_arrow
 
@@ -260,7 +260,7 @@ def process_paths(
     store_raw(warehouse_root, result.raw_units, f"{run_id}-{batch_no:06d}")
     result.timings["ingest"] += time.perf_counter() - t1
     result.raw_units = []
-    stats = {p: (size, mtime) for p, size, mtime in files}
+    stats = {printable_path(p): (size, mtime) for p, size, mtime in files}
     index_rows = [
         {
             "path": i.source_uri,

@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from transforms.ingest import InputFile, Rejection, sha256_hex
+from transforms.ingest import InputFile, Rejection, describe_error, printable_path, sha256_hex
 
 # A file of the inbox as found by discovery: path, size, modification time (ns).
 FileStat = tuple[str, int, int]
@@ -60,7 +60,7 @@ def scan_inbox(
                 key, listed = str(Path(entry.path).absolute()), entry.path
             else:
                 key = listed = prefix + entry.name
-            if known.get(key) == (st.st_size, st.st_mtime_ns):
+            if known.get(printable_path(key)) == (st.st_size, st.st_mtime_ns):
                 unchanged += 1
             else:
                 files.append((listed, st.st_size, st.st_mtime_ns))
@@ -128,11 +128,18 @@ def _cut(
 def read_inputs(
     paths: Iterable[Path], inbox: str | Path, max_bytes: int
 ) -> list[InputFile | Rejection]:
-    """Bytes of each path, or a Rejection (symlink out of the inbox, too large, unreadable)."""
+    """Bytes of each path, or a Rejection (symlink out of the inbox, too large, unreadable).
+
+    Each input is named by ``printable_path`` of where it was read from."""
     root = Path(inbox).resolve()
     out: list[InputFile | Rejection] = []
     for path in paths:
-        uri = str(path.resolve() if not path.is_symlink() else path.absolute())
+        try:
+            uri = printable_path(str(path.resolve() if not path.is_symlink() else path.absolute()))
+        except (OSError, RuntimeError) as exc:  # a link loop, a folder gone
+            uri = printable_path(str(path.absolute()))
+            out.append(_reject(uri, "unreadable", describe_error(uri, exc)))
+            continue
         try:
             if path.is_symlink():
                 target = path.resolve()
@@ -141,7 +148,7 @@ def read_inputs(
                         _reject(
                             uri,
                             "symlink_outside_inbox",
-                            f"{uri}: symbolic link to {target}, outside the inbox",
+                            f"{uri}: symbolic link to {printable_path(str(target))}, outside the inbox",
                         )
                     )
                     continue
@@ -172,6 +179,8 @@ def read_inputs(
             continue  # still busy after the retries: it stays in the inbox for the next run
         except OSError as exc:
             out.append(_reject(uri, "unreadable", f"{uri}: {exc.strerror or exc}"))
+        except Exception as exc:  # whatever else: this file's problem, not the batch's
+            out.append(_reject(uri, "unreadable", describe_error(uri, exc)))
     return out
 
 

@@ -51,14 +51,22 @@ def process_feeds(
     seen_path: str,
     staging: str,
     batch_no: int,
-    logger,
+    settings: Settings,
 ) -> StagedBatch:
     """Fetch new pages from the feeds in the config file and run them through the pipeline."""
-    from flows.feeds import harvest_feeds, load_feed_config
+    logger = get_run_logger()
+    from flows.feeds import harvest_feeds, load_feed_config, parse_allow
 
     ex = cached_extractors(seeds_dir)
     seen = load_set(seen_path)
-    harvest = harvest_feeds(load_feed_config(feeds), wh.column_values("articles", "url"))
+    known = wh.column_values("articles", "url") | wh.column_values("articles", "source_uri")
+    harvest = harvest_feeds(
+        load_feed_config(feeds),
+        known,
+        fetch_deadline=settings.feed_fetch_seconds,
+        stage_deadline=settings.feed_stage_seconds,
+        allow=parse_allow(settings.feed_allow),
+    )
     for item in harvest.deferred:
         logger.warning("will retry next run: %s", item)
     result = process_batch(
@@ -281,6 +289,23 @@ def _ingest(
         run_id, "ingest", started, inbox_label + (f" + feeds {feeds}" if feeds else ""), reference
     )
     run_row.update(files_seen=found, inputs_skipped=unchanged)
+    # Feeds are fetched beside the inbox batches, within their deadlines; whatever happens to
+    # them, the inbox batches are committed.
+    feed_future = (
+        feed_task.submit(
+            feeds,
+            wh,
+            str(SEEDS_DIR),
+            run_id,
+            started,
+            seen_path,
+            str(staging),
+            len(batches),
+            settings,
+        )
+        if feeds
+        else None
+    )
     futures = process_paths_task.map(
         batches,
         list(range(len(batches))),
@@ -294,20 +319,11 @@ def _ingest(
         staging=unmapped(str(staging)),
     )
     staged_batches = collect(futures, wh, run_row, logger)
-    if feeds:
-        staged_batches.append(
-            feed_task(
-                feeds,
-                wh,
-                str(SEEDS_DIR),
-                run_id,
-                started,
-                seen_path,
-                str(staging),
-                len(batches),
-                logger,
-            )
-        )
+    if feed_future is not None:
+        try:
+            staged_batches.append(feed_future.result())
+        except Exception as exc:  # the inbox's work is committed all the same
+            logger.error("feeds of run %s failed, nothing from them written: %s", run_id, exc)
     staged = StagedRun(str(staging), staged_batches, run_id, started)
     return finish_run(wh, staged, run_row, reference, logger, report=settings.report)
 

@@ -34,6 +34,13 @@ class Settings:
     """Inputs larger than this are quarantined unread."""
     lock_timeout: float = 600.0
     """Seconds a run waits for another run's writer lock on the same warehouse."""
+    feed_allow: str = ""
+    """Networks feeds may reach although not public, comma-separated ("127.0.0.1,10.0.0.0/8"):
+    loopback, link-local, private and multicast addresses are refused otherwise."""
+    feed_fetch_seconds: float = 60.0
+    """Deadline of one fetch (a feed or a page, redirects included), however the server trickles."""
+    feed_stage_seconds: float = 300.0
+    """Deadline of all the fetching of a run; pages not fetched by then wait for the next run."""
     report: bool = True
     """Render <warehouse>/_report/report.html after each run (reads whole tables: off for big backfills)."""
 

@@ -8,7 +8,9 @@ from typing import ClassVar
 
 import pytest
 
-from flows.feeds import harvest_feeds, load_feed_config
+from flows.feeds import harvest_feeds, load_feed_config, parse_allow, refusal
+
+LOCAL = parse_allow("127.0.0.1")  # the test site is on loopback: allowed on purpose
 
 ARTICLE = (
     "<html><head><title>Allies resume cost-sharing talks</title></head><body><article>"
@@ -48,8 +50,45 @@ class Site(BaseHTTPRequestHandler):
             self._send(200, ARTICLE.replace("next month", "in the spring"), "text/html")
         elif self.path == "/notfeed.xml":
             self._send(200, "<html><body>nothing here</body></html>", "text/html")
+        elif self.path == "/typed.xml":
+            items = "".join(
+                f"<item><title>{p}</title><link>{base}{p}</link></item>"
+                for p in ("/plain.txt", "/paper.pdf", "/moved", "/inside")
+            )
+            self._send(
+                200,
+                f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>',
+                "application/rss+xml",
+            )
+        elif self.path == "/plain.txt":
+            self._send(200, ARTICLE_TEXT, "text/plain; charset=utf-8")
+        elif self.path == "/paper.pdf":
+            self._send(200, "%PDF-1.4 not really", "application/pdf")
+        elif self.path == "/moved":
+            self._redirect(f"{base}/a.html")
+        elif self.path == "/inside":  # a page that sends the fetcher to another loopback address
+            port = self.server.server_address[1]
+            self._redirect(f"http://127.0.0.2:{port}/secret")
+        elif self.path == "/secret":
+            self._send(200, ARTICLE.replace("Monday", "Friday"), "text/html")
+        elif self.path == "/trickle.xml":  # one byte every 0.5 s: no single read ever times out
+            self.send_response(200)
+            self.send_header("Content-Type", "application/rss+xml")
+            self.send_header("Content-Length", "100000")
+            self.end_headers()
+            with contextlib.suppress(OSError):
+                for _ in range(100000):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(0.5)
         else:
             self._send(404, "not found", "text/plain")
+
+    def _redirect(self, location):
+        self.send_response(302)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
     def _send(self, code, body, ctype):
         data = body.encode()
@@ -61,9 +100,19 @@ class Site(BaseHTTPRequestHandler):
             self.wfile.write(data)
 
 
+ARTICLE_TEXT = (
+    "Seoul and Washington resumed talks on sharing the cost of U.S. troops in Korea on "
+    "Monday, officials in Seoul said. Negotiators meet again next month."
+)
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True  # a trickling answer never holds the test session open
+
+
 @pytest.fixture(scope="module")
 def site():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Site)
+    server = Server(("", 0), Site)  # every loopback address: 127.0.0.2 reaches it too
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
@@ -78,6 +127,7 @@ def test_harvest_retries_transient_and_quarantines_permanent_failures(site):
         timeout=0.3,
         retries=2,
         backoff=0.05,
+        allow=LOCAL,
     )
     assert sorted(p.source_uri.rsplit("/", 1)[-1] for p in out.pages) == ["a.html", "flaky.html"]
     assert Site.hits["/flaky.html"] == 2
@@ -89,7 +139,7 @@ def test_harvest_retries_transient_and_quarantines_permanent_failures(site):
     ]
     assert len(out.deferred) == 1 and "/slow.html" in out.deferred[0]  # timed out 3 times: next run
     again = harvest_feeds(
-        [f"{site}/feed.xml"], {p.source_uri for p in out.pages}, timeout=0.3, retries=0
+        [f"{site}/feed.xml"], {p.source_uri for p in out.pages}, timeout=0.3, retries=0, allow=LOCAL
     )
     assert again.skipped_known == 2
 
@@ -108,12 +158,88 @@ def test_feed_config_is_validated(tmp_path):
         load_feed_config(evil)
 
 
+def test_loopback_and_internal_feeds_are_refused_unless_allowed(site):
+    Site.hits.clear()
+    port = site.rsplit(":", 1)[1]
+    refused = harvest_feeds(
+        [f"{site}/feed.xml", f"http://localhost:{port}/feed.xml"], set(), timeout=2, retries=0
+    )
+    assert refused.pages == [] and Site.hits == {}  # no connection was made
+    assert [r.reason for r in refused.rejected] == ["address_refused", "address_refused"]
+    assert "127.0.0.1, a loopback address" in refused.rejected[1].detail  # after DNS
+
+
+def test_every_redirect_is_checked_and_the_final_url_kept(site):
+    Site.hits.clear()
+    out = harvest_feeds([f"{site}/typed.xml"], set(), timeout=2, retries=0, allow=LOCAL)
+    pages = {p.source_uri.rsplit("/", 1)[-1]: p for p in out.pages}
+    assert sorted(pages) == ["moved", "plain.txt"]
+    assert pages["moved"].url == f"{site}/a.html" and pages["moved"].suffix == ".html"
+    assert pages["plain.txt"].suffix == ".txt"
+    reasons = {r.source_uri.rsplit("/", 1)[-1]: r.reason for r in out.rejected}
+    assert reasons == {"inside": "address_refused", "paper.pdf": "unsupported_content_type"}
+    assert "/secret" not in Site.hits  # the internal address was never reached
+
+
+@pytest.mark.parametrize(
+    ("address", "why"),
+    [
+        ("127.0.0.1", "loopback"),
+        ("169.254.169.254", "link-local"),
+        ("10.1.2.3", "private"),
+        ("192.168.0.1", "private"),
+        ("224.0.0.1", "multicast"),
+        ("0.0.0.0", "private"),
+        ("::1", "loopback"),
+        ("::ffff:127.0.0.1", "loopback"),
+        ("fe80::1%eth0", "link-local"),
+        ("100.64.0.1", "non-public"),
+        ("8.8.8.8", None),
+        ("2001:4860:4860::8888", None),
+    ],
+)
+def test_refusal_names_the_kind_of_address(address, why):
+    assert refusal(address) == why
+    assert refusal(address, parse_allow("0.0.0.0/0,::/0")) is None
+
+
+def test_allow_list_entries_are_checked():
+    assert parse_allow("127.0.0.1, 10.0.0.0/8") == parse_allow(["127.0.0.1", "10.0.0.0/8"])
+    with pytest.raises(ValueError, match="'intranet' is not an address"):
+        parse_allow("127.0.0.1,intranet")
+
+
+def test_a_trickling_server_is_cut_at_the_fetch_deadline(site):
+    started = time.monotonic()
+    out = harvest_feeds(
+        [f"{site}/trickle.xml"], set(), timeout=5, retries=2, fetch_deadline=1.5, allow=LOCAL
+    )
+    took = time.monotonic() - started
+    assert out.rejected == [] and len(out.deferred) == 1
+    assert "deadline" in out.deferred[0]
+    assert took < 15, took  # one 1.5 s try, not retried; each read alone never timed out
+
+
+def test_the_feed_stage_stops_at_its_deadline_and_defers_the_rest(site):
+    out = harvest_feeds(
+        [f"{site}/trickle.xml", f"{site}/feed.xml"],
+        set(),
+        timeout=5,
+        fetch_deadline=30,
+        stage_deadline=1.5,
+        allow=LOCAL,
+    )
+    assert out.pages == [] and len(out.deferred) == 2
+    assert "feed stage" in out.deferred[1]
+
+
 @pytest.mark.slow
-def test_flow_ingests_feed_pages_once(site, tmp_path, prefect_harness):
+def test_flow_ingests_feed_pages_once(site, tmp_path, prefect_harness, monkeypatch):
     from deltalake import DeltaTable
 
     from flows.ingest_flow import ingest_flow
 
+    monkeypatch.setenv("ALLIANCE_FEED_ALLOW", "127.0.0.1")
     Site.hits.clear()
     config = tmp_path / "feeds.yaml"
     config.write_text(f"feeds:\n  - {site}/feed.xml\n")
@@ -127,3 +253,21 @@ def test_flow_ingests_feed_pages_once(site, tmp_path, prefect_harness):
     second = ingest_flow(inbox=str(inbox), warehouse=str(tmp_path / "wh"), feeds=str(config))
     assert second["articles_new"] == 0 and second["quarantined"] == 0
     assert Site.hits["/a.html"] == 1  # stored pages are not fetched again
+
+
+@pytest.mark.slow
+def test_a_trickling_feed_never_holds_back_the_inbox(site, tmp_path, prefect_harness, monkeypatch):
+    from deltalake import DeltaTable
+
+    from flows.ingest_flow import ingest_flow
+    from tests.conftest import SAMPLES
+
+    monkeypatch.setenv("ALLIANCE_FEED_ALLOW", "127.0.0.1")
+    monkeypatch.setenv("ALLIANCE_FEED_FETCH_SECONDS", "2")
+    config = tmp_path / "feeds.yaml"
+    config.write_text(f"feeds:\n  - {site}/trickle.xml\n")
+    started = time.monotonic()
+    summary = ingest_flow(inbox=str(SAMPLES), warehouse=str(tmp_path / "wh"), feeds=str(config))
+    assert summary["articles_new"] == 5
+    assert len(DeltaTable(str(tmp_path / "wh" / "articles")).to_pandas()) == 5
+    assert time.monotonic() - started < 120

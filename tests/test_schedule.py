@@ -1,7 +1,13 @@
-"""Schedules: `alliance server` (persistent Prefect server) + `alliance serve --cron`, for real."""
+"""Schedules: `alliance server` (persistent Prefect server) + `alliance serve --cron`, for real.
+
+The run that ingests the dropped file must be one the server's scheduler created from the
+cron schedule: a run triggered by hand would pass even when the scheduler creates none
+(as it did with SQLAlchemy 2.1, where every scheduler loop failed).
+"""
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -16,20 +22,26 @@ from tests.conftest import REPO, SAMPLES
 
 pytestmark = pytest.mark.slow
 
-CHECK = """
-import json, sys
-from prefect.client.orchestration import get_client
-from prefect.deployments import run_deployment
+RUNS = """
+import json
 import anyio
+from prefect.client.orchestration import get_client
 
-async def schedules():
+async def main():
     async with get_client() as client:
         dep = await client.read_deployment_by_name("alliance-ingest/alliance-ingest-scheduled")
-        return [s.schedule.cron for s in dep.schedules], dep.parameters
+        runs = await client.read_flow_runs()
+        return {
+            "crons": [s.schedule.cron for s in dep.schedules],
+            "params": dep.parameters,
+            "runs": [
+                {"auto_scheduled": r.auto_scheduled, "state": r.state_type.value, "name": r.name}
+                for r in runs
+                if r.deployment_id == dep.id
+            ],
+        }
 
-crons, params = anyio.run(schedules)
-run = run_deployment("alliance-ingest/alliance-ingest-scheduled", timeout=240)
-print(json.dumps({"crons": crons, "params": params, "state": run.state.type.value}))
+print(json.dumps(anyio.run(main)))
 """
 
 
@@ -53,7 +65,27 @@ def _wait_healthy(url: str, proc: subprocess.Popen, seconds: float = 120) -> Non
     raise AssertionError("server did not become healthy")
 
 
-def test_server_and_scheduled_deployment(tmp_path):
+def _articles(warehouse) -> int:
+    try:
+        return len(DeltaTable(str(warehouse / "articles")).to_pandas())
+    except Exception:  # not created yet
+        return 0
+
+
+def _stop(proc: subprocess.Popen | None) -> str:
+    if proc is None:
+        return ""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    return proc.stdout.read() if proc.stdout else ""
+
+
+def test_the_scheduler_creates_a_run_that_ingests_a_dropped_file(tmp_path):
     port = _free_port()
     api = f"http://127.0.0.1:{port}/api"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
@@ -62,31 +94,35 @@ def test_server_and_scheduled_deployment(tmp_path):
         DO_NOT_TRACK="1",
         PREFECT_LOGGING_LEVEL="WARNING",
         PREFECT_HOME=str(tmp_path / "client-home"),
+        # The scheduler looks for deployments to schedule every 60 s by default: 5 s here,
+        # so the test waits for the cron tick, not for the loop.
+        PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="5",
     )
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "flows.cli",
-            "server",
-            "--state-dir",
-            str(tmp_path / "state"),
-            "--port",
-            str(port),
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    serve = None
+    server = serve = None
     try:
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "flows.cli",
+                "server",
+                "--state-dir",
+                str(tmp_path / "state"),
+                "--port",
+                str(port),
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
         _wait_healthy(api, server)
         assert (tmp_path / "state" / "prefect" / "prefect.db").exists()
         env["PREFECT_API_URL"] = api
-        warehouse = tmp_path / "wh"
+        inbox, warehouse = tmp_path / "inbox", tmp_path / "wh"
+        inbox.mkdir()
         serve = subprocess.Popen(
             [
                 sys.executable,
@@ -94,9 +130,9 @@ def test_server_and_scheduled_deployment(tmp_path):
                 "flows.cli",
                 "serve",
                 "--cron",
-                "*/30 * * * *",
+                "* * * * *",
                 "--inbox",
-                str(SAMPLES),
+                str(inbox),
                 "--warehouse",
                 str(warehouse),
             ],
@@ -107,26 +143,22 @@ def test_server_and_scheduled_deployment(tmp_path):
             text=True,
             start_new_session=True,
         )
-        time.sleep(8)  # registration
+        sample = sorted(SAMPLES.glob("*.txt"))[0]
+        shutil.copy(sample, inbox / sample.name)  # dropped while the deployment waits
+        deadline = time.monotonic() + 240  # up to a minute to the tick, then the run
+        while _articles(warehouse) < 1 and time.monotonic() < deadline:
+            assert serve.poll() is None, _stop(serve)[-3000:]
+            time.sleep(2)
+        assert _articles(warehouse) == 1, "no scheduled run ingested the dropped file"
         out = subprocess.run(
-            [sys.executable, "-c", CHECK],
-            cwd=REPO,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
+            [sys.executable, "-c", RUNS], cwd=REPO, env=env, capture_output=True, text=True
         )
         assert out.returncode == 0, out.stderr[-3000:]
-        result = json.loads(out.stdout.strip().splitlines()[-1])
-        assert result["crons"] == ["*/30 * * * *"]
-        assert result["params"]["warehouse"] == str(warehouse)
-        assert result["state"] == "COMPLETED"
-        assert len(DeltaTable(str(warehouse / "articles")).to_pandas()) == 5
+        found = json.loads(out.stdout.strip().splitlines()[-1])
+        assert found["crons"] == ["* * * * *"]
+        assert found["params"]["warehouse"] == str(warehouse)
+        done = [r for r in found["runs"] if r["state"] == "COMPLETED"]
+        assert done and all(r["auto_scheduled"] for r in done), found["runs"]
     finally:
-        for proc in (serve, server):
-            if proc is not None and proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-                try:
-                    proc.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
+        _stop(serve)
+        _stop(server)

@@ -37,6 +37,7 @@ class InputFile:
     source_uri: str
     data: bytes
     suffix: str | None = None  # format when the URI does not say (a fetched page)
+    url: str | None = None  # where a fetched page finally came from, after redirects
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,34 @@ class Rejection:
 def sha256_hex(data: bytes) -> str:
     """Hex SHA-256 of ``data``."""
     return hashlib.sha256(data).hexdigest()
+
+
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
+MAX_DETAIL_CHARS = 300
+
+
+def printable_path(path: str) -> str:
+    """A file name as stored in the tables: itself when it is printable UTF-8; else its bytes
+    with backslashes doubled, undecodable bytes and control characters as ``\\xNN``, so that
+    ``codecs.escape_decode`` gives the name's bytes back (Arrow refuses the surrogates Python
+    uses for undecodable bytes, and a control character in a name breaks every log line)."""
+    try:
+        path.encode("utf-8")
+        if not _UNPRINTABLE.search(path):
+            return path
+    except UnicodeEncodeError:
+        pass
+    raw = path.encode("utf-8", "surrogateescape").replace(b"\\", b"\\\\")
+    text = raw.decode("utf-8", "backslashreplace")
+    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def describe_error(uri: str, exc: BaseException) -> str:
+    """``uri: ExceptionType: message``, the message cut to a readable length."""
+    message = str(exc)
+    if len(message) > MAX_DETAIL_CHARS:
+        message = message[:MAX_DETAIL_CHARS] + "…"
+    return f"{uri}: {type(exc).__name__}: {message}"
 
 
 def suffix_of(uri: str) -> str:
@@ -171,6 +200,9 @@ def _record_to_article(record: Any, uri: str, kind: str, digest: str, raw: bytes
     for key in ("title", "url", "outlet", "author"):
         if key in meta and not isinstance(meta[key], str):
             raise IngestError("malformed_record", f"{uri}: field {key!r} must be a string")
+    for key, value in (("text", text), *meta.items()):
+        if isinstance(value, str) and not _encodable(value):  # a "\ud800" escape in the JSON
+            raise IngestError("undecodable", f"{uri}: field {key!r} holds a lone surrogate")
     source = meta.get("url") if isinstance(meta.get("url"), str) else None
     if source and "<" in text[:200] and re.search(r"<(?:p|div|html|body)\b", text[:2000], re.I):
         text, html_meta = extract_html(text, uri)
@@ -178,8 +210,17 @@ def _record_to_article(record: Any, uri: str, kind: str, digest: str, raw: bytes
     return RawArticle(uri, kind, digest, text, meta, raw, "." + kind)
 
 
+def _encodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def decode_input(item: InputFile) -> Iterator[RawArticle | Rejection]:
-    """Turn one input file into raw articles; every failure becomes a Rejection."""
+    """Turn one input file into raw articles; every failure becomes a Rejection, whatever
+    raised it (JSON nested past the recursion limit, a number past the digit limit, …)."""
     uri = item.source_uri
     digest = sha256_hex(item.data)
     suffix = item.suffix or suffix_of(uri)
@@ -197,7 +238,9 @@ def decode_input(item: InputFile) -> Iterator[RawArticle | Rejection]:
             m = _CHARSET.search(item.data[:4096])
             html = decode_bytes(item.data, uri, m.group(1).decode("ascii") if m else None)
             text, meta = extract_html(html, uri)
-            if uri.startswith(("http://", "https://")):
+            if item.url:
+                meta["url"] = item.url
+            elif uri.startswith(("http://", "https://")):
                 meta.setdefault("url", uri)
             yield RawArticle(uri, "html", digest, text, meta, item.data, suffix)
             return
@@ -205,9 +248,13 @@ def decode_input(item: InputFile) -> Iterator[RawArticle | Rejection]:
         if suffix == ".json":
             yield from _decode_json(text, uri, digest, item.data)
             return
-        yield RawArticle(uri, "txt", digest, text, {}, item.data, ".txt")
+        yield RawArticle(
+            uri, "txt", digest, text, {"url": item.url} if item.url else {}, item.data, ".txt"
+        )
     except IngestError as exc:
         yield Rejection(uri, digest, exc.stage, exc.reason, exc.detail)
+    except Exception as exc:  # one hostile input never stops the batch
+        yield Rejection(uri, digest, "ingest", "decode_error", describe_error(uri, exc))
 
 
 def _decode_json(text: str, uri: str, digest: str, data: bytes) -> Iterator[RawArticle | Rejection]:
@@ -217,6 +264,8 @@ def _decode_json(text: str, uri: str, digest: str, data: bytes) -> Iterator[RawA
         raise IngestError(
             "malformed_json", f"{uri}: line {exc.lineno} column {exc.colno}: {exc.msg}"
         ) from exc
+    except (ValueError, RecursionError) as exc:  # too deep, or a number past the digit limit
+        raise IngestError("malformed_json", describe_error(uri, exc)) from exc
     if isinstance(payload, dict) and isinstance(payload.get("articles"), list):
         payload = payload["articles"]
     if isinstance(payload, dict):
@@ -234,6 +283,10 @@ def _decode_json(text: str, uri: str, digest: str, data: bytes) -> Iterator[RawA
             yield _record_to_article(record, sub_uri, "json", sub_digest, canonical)
         except IngestError as exc:
             yield Rejection(sub_uri, sub_digest, exc.stage, exc.reason, exc.detail)
+        except Exception as exc:
+            yield Rejection(
+                sub_uri, sub_digest, "ingest", "decode_error", describe_error(sub_uri, exc)
+            )
 
 
 def _decode_jsonl(item: InputFile, digest: str) -> Iterator[RawArticle | Rejection]:
@@ -253,6 +306,12 @@ def _decode_jsonl(item: InputFile, digest: str) -> Iterator[RawArticle | Rejecti
                 raise IngestError(
                     "malformed_json", f"{sub_uri}: column {exc.colno}: {exc.msg}"
                 ) from exc
+            except (ValueError, RecursionError) as exc:
+                raise IngestError("malformed_json", describe_error(sub_uri, exc)) from exc
             yield _record_to_article(record, sub_uri, "jsonl", sub_digest, raw.strip())
         except IngestError as exc:
             yield Rejection(sub_uri, sub_digest, exc.stage, exc.reason, exc.detail)
+        except Exception as exc:
+            yield Rejection(
+                sub_uri, sub_digest, "ingest", "decode_error", describe_error(sub_uri, exc)
+            )

@@ -11,7 +11,14 @@ import pyarrow as pa
 from transforms.actors import ActorMatcher, ActorMention
 from transforms.errors import NormalizeError
 from transforms.gate import PatternGate
-from transforms.ingest import InputFile, RawArticle, Rejection, decode_input, sha256_hex
+from transforms.ingest import (
+    InputFile,
+    RawArticle,
+    Rejection,
+    decode_input,
+    describe_error,
+    sha256_hex,
+)
 from transforms.issues import (
     ArticleIssue,
     IssueMention,
@@ -275,9 +282,26 @@ def process_batch(
     seen_sources: Set[str] = frozenset(),
     seen_content: Set[str] = frozenset(),
 ) -> BatchResult:
-    """Decode, normalize and extract a batch; every input ends in a table row, quarantine, or skipped."""
-    files = 0
+    """Decode, normalize and extract a batch; every input ends in a table row, quarantine, or
+    skipped, whatever one of them holds: if the batch raises past the guards around each
+    input (building its tables, say), each input is run alone and the one that raises is
+    quarantined with the error."""
+    items = list(inputs)
+    try:
+        return _process_inputs(items, ex, run_id, ingested_at, seen_sources, seen_content)
+    except Exception:
+        return _process_one_by_one(items, ex, run_id, ingested_at, seen_sources, seen_content)
 
+
+def _process_inputs(
+    inputs: list[InputFile],
+    ex: Extractors,
+    run_id: str,
+    ingested_at: dt.datetime,
+    seen_sources: Set[str],
+    seen_content: Set[str],
+) -> BatchResult:
+    files = 0
     decode_seconds = 0.0
 
     def units() -> Iterator[RawArticle | Rejection]:
@@ -300,6 +324,56 @@ def process_batch(
     result.files = files
     result.timings["ingest"] = result.timings.get("ingest", 0.0) + decode_seconds
     return result
+
+
+def _process_one_by_one(
+    inputs: list[InputFile],
+    ex: Extractors,
+    run_id: str,
+    ingested_at: dt.datetime,
+    seen_sources: Set[str],
+    seen_content: Set[str],
+) -> BatchResult:
+    parts: list[BatchResult] = []
+    failed: list[dict] = []
+    content = set(seen_content)
+    for item in inputs:
+        try:
+            part = _process_inputs([item], ex, run_id, ingested_at, seen_sources, content)
+        except Exception as exc:
+            rej = Rejection(
+                item.source_uri,
+                sha256_hex(item.data),
+                "extract",
+                "processing_error",
+                describe_error(item.source_uri, exc),
+            )
+            failed.append(quarantine_row(rej, run_id, ingested_at))
+            continue
+        content.update(part.article_ids)
+        parts.append(part)
+    tables = {
+        name: pa.concat_tables(
+            [p.tables[name] for p in parts]
+            + ([to_arrow(name, failed)] if name == "quarantine" and failed else [])
+        )
+        if parts or (name == "quarantine" and failed)
+        else TABLES[name].schema.empty_table()
+        for name in TABLES
+        if name != "runs"
+    }
+    timings: dict[str, float] = {}
+    for p in parts:
+        for stage, seconds in p.timings.items():
+            timings[stage] = timings.get(stage, 0.0) + seconds
+    return BatchResult(
+        tables,
+        sum(p.inputs_skipped for p in parts),
+        len(inputs),
+        sorted(content - set(seen_content)),
+        [u for p in parts for u in p.raw_units],
+        timings,
+    )
 
 
 def process_units(
@@ -333,6 +407,16 @@ def process_units(
             )
         except NormalizeError as exc:
             rej = Rejection(unit.source_uri, unit.source_sha256, exc.stage, exc.reason, exc.detail)
+            quarantine.append(quarantine_row(rej, run_id, ingested_at))
+            continue
+        except Exception as exc:  # one article's failure is its own, never the batch's
+            rej = Rejection(
+                unit.source_uri,
+                unit.source_sha256,
+                "extract",
+                "processing_error",
+                describe_error(unit.source_uri, exc),
+            )
             quarantine.append(quarantine_row(rej, run_id, ingested_at))
             continue
         article_id = article_rows.article["article_id"]
