@@ -569,9 +569,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Commands that start processes (workers, Prefect's temporary server, flow runs): a watchdog
+# ends them if the command is killed.
+SPAWNING = frozenset({"run", "backfill", "serve"})
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `alliance` command."""
     args = build_parser().parse_args(argv)
+    if args.command in SPAWNING:
+        from flows.watchdog import start_watchdog
+
+        start_watchdog()
     return int(args.func(args))
 
 
