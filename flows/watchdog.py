@@ -12,6 +12,7 @@ terminates the ones still running (psutil checks each is the same process, not a
 PID), then kills those that did not exit.
 """
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -64,16 +65,12 @@ def watch(parent: int, poll: float = POLL_SECONDS, grace: float = GRACE_SECONDS)
             continue
     victims.pop(me, None)
     for proc in victims.values():
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             proc.terminate()
-        except psutil.NoSuchProcess:
-            pass
     _, alive = psutil.wait_procs(list(victims.values()), timeout=grace)
     for proc in alive:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             proc.kill()
-        except psutil.NoSuchProcess:
-            pass
     return len(victims)
 
 

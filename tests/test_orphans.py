@@ -1,5 +1,6 @@
 """kill -9 of `alliance run` takes its worker processes and Prefect's temporary server with it."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -41,8 +42,17 @@ def _kind(proc: psutil.Process) -> str:
 def test_no_descendant_outlives_a_killed_run(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}  # its own server
     run = subprocess.Popen(
-        [sys.executable, "-m", "flows.cli", "run", "--inbox", str(_inbox(tmp_path))]
-        + ["--warehouse", str(tmp_path / "wh"), "--no-report"],
+        [
+            sys.executable,
+            "-m",
+            "flows.cli",
+            "run",
+            "--inbox",
+            str(_inbox(tmp_path)),
+            "--warehouse",
+            str(tmp_path / "wh"),
+            "--no-report",
+        ],
         cwd=REPO,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -72,9 +82,7 @@ def test_no_descendant_outlives_a_killed_run(tmp_path):
         assert not alive, [(p.pid, _kind(p)) for p in alive]
     finally:
         for proc in descendants.values():  # never leave them behind, even when the test fails
-            try:
+            with contextlib.suppress(psutil.NoSuchProcess):
                 proc.kill()
-            except psutil.NoSuchProcess:
-                pass
         if run.poll() is None:
             run.kill()
