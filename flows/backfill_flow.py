@@ -19,6 +19,7 @@ from flows.ingest_flow import (
     collect,
     finish_run,
     new_run_id,
+    refuse_damaged,
     run_row_for,
     staging_folder,
 )
@@ -141,6 +142,7 @@ def backfill_flow(
         settings.lock_timeout,
         on_wait=lambda h: logger.warning("waiting for the writer lock held by %s", h),
     ):
+        refuse_damaged(wh)
         reference = load_reference()
         rows = select_articles(wh, since, until, reextract)
         old_ids = {r["article_id"] for r in rows}

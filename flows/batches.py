@@ -28,7 +28,7 @@ from flows.seeds import SEEDS_DIR, load_reference
 from flows.staging import StagedBatch, stage_batch
 from flows.warehouse import Warehouse
 from transforms.ingest import InputFile, Rejection, printable_path, sha256_hex
-from transforms.pipeline import Extractors, process_batch, quarantine_row
+from transforms.pipeline import MAX_ARTICLE_CHARS, Extractors, process_batch, quarantine_row
 from transforms.schema import to_arrow
 
 P = ParamSpec("P")
@@ -199,9 +199,23 @@ def submit(fn: Callable[..., T], *args: object) -> "cf.Future[T]":
 
 def write_seen_set(wh: Warehouse, path: str) -> str:
     """Save what a batch skips (hashes of the inputs already stored as an article or
-    quarantined, and the stored article ids) to ``path``, for ``load_set``; returns ``path``."""
+    quarantined, and the stored article ids) to ``path``, for ``load_set``, and the names of
+    the stored inputs beside it (``KnownUris``); returns ``path``."""
     seen = wh.seen_source_hashes() | wh.column_values("articles", "article_id")
+    uris = wh.column_values("articles", "source_uri") | wh.column_values("quarantine", "source_uri")
+    save_set(uris, Path(path + ".uris"))
     return save_set(seen, Path(path))
+
+
+class KnownUris:
+    """The names of the inputs stored so far, read from beside the seen set the first time a
+    batch asks (only a batch that meets bytes already stored does)."""
+
+    def __init__(self, seen_path: str) -> None:
+        self.path = seen_path + ".uris"
+
+    def __contains__(self, uri: object) -> bool:
+        return uri in load_set(self.path)
 
 
 def scan_for_new(wh: Warehouse, inbox: str) -> tuple[list[FileStat], int, int]:
@@ -234,6 +248,7 @@ def process_paths(
     ingested_at: dt.datetime,
     seen_path: str,
     staging: str,
+    max_chars: int = MAX_ARTICLE_CHARS,
 ) -> StagedBatch:
     """One batch: read files, run the pure pipeline, keep raw copies, validate and stage rows."""
     ex = cached_extractors(seeds_dir)
@@ -244,7 +259,14 @@ def process_paths(
     inputs = [i for i in items if isinstance(i, InputFile)]
     with collection_paused():
         result = process_batch(
-            inputs, ex, run_id=run_id, ingested_at=ingested_at, seen_sources=seen, seen_content=seen
+            inputs,
+            ex,
+            run_id=run_id,
+            ingested_at=ingested_at,
+            seen_sources=seen,
+            seen_content=seen,
+            known_uris=KnownUris(seen_path),
+            max_chars=max_chars,
         )
     result.timings["ingest"] = result.timings.get("ingest", 0.0) + read_seconds
     rejected = [

@@ -3,6 +3,7 @@
 import argparse
 import contextlib
 import datetime as dt
+import errno
 import json
 import os
 import sys
@@ -80,6 +81,9 @@ def _finish(command: str, call, args: argparse.Namespace, headline=None) -> int:
     except (PipelineError, ReferenceDataError) as exc:
         print(f"alliance {command}: stopped, nothing written: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # disk full, permissions, a folder gone: the operator's to fix
+        print(f"alliance {command}: stopped: {_os_error(exc)}", file=sys.stderr)
+        return 2
     if args.json:
         print(json.dumps(summary, indent=2, default=str))
         return 0
@@ -89,11 +93,48 @@ def _finish(command: str, call, args: argparse.Namespace, headline=None) -> int:
     return 0
 
 
+def _os_error(exc: OSError) -> str:
+    """One line for an operating-system error, with what to do about the common ones."""
+    where = f"{exc.filename}: " if exc.filename else ""
+    what = {
+        errno.ENOSPC: "the disk is full; free space and run again (a run commits all or nothing)",
+        errno.EROFS: "the file system is read-only; give --warehouse a writable folder",
+        errno.EACCES: "permission denied; make it writable or give --warehouse another folder",
+        errno.ENOTDIR: "a path in the way is a file, not a folder",
+    }.get(exc.errno or 0, exc.strerror or str(exc))
+    return f"{where}{what}"
+
+
+def _preflight(command: str, warehouse: str | None) -> int:
+    """Check the warehouse before starting Prefect (seconds) and say what is wrong in one
+    line: 0 when it may be written."""
+    from flows.doctor import check_warehouse
+    from flows.warehouse import Warehouse
+
+    root = Settings.from_env(warehouse=warehouse).warehouse
+    try:
+        problems = check_warehouse(Warehouse(root))
+    except OSError as exc:
+        print(f"alliance {command}: {_os_error(exc)}", file=sys.stderr)
+        return 2
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        print(
+            f"alliance {command}: warehouse {root}: {problems[0].line()}{more}; "
+            f"`alliance doctor --warehouse {root}` lists them all",
+            file=sys.stderr,
+        )
+        return 2
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the ingest flow once."""
     inbox = Settings.from_env(inbox=args.inbox).inbox
     if not Path(inbox).is_dir():  # fail before starting Prefect, with no traceback
         print(f"alliance run: inbox {inbox} does not exist or is not a folder", file=sys.stderr)
+        return 2
+    if _preflight("run", args.warehouse):
         return 2
     if args.feeds:
         from flows.feeds import load_feed_config
@@ -195,6 +236,16 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     """Re-process stored articles from the raw store under the current reference data."""
     if not args.reextract and args.since is None and args.until is None:
         print("alliance backfill: give --since and/or --until, or --reextract", file=sys.stderr)
+        return 2
+    wh = _warehouse(args)
+    if wh.table("articles") is None:
+        print(
+            f"alliance backfill: no articles table under {wh.root}: nothing to re-process "
+            "(run `alliance run` first, or check --warehouse)",
+            file=sys.stderr,
+        )
+        return 2
+    if _preflight("backfill", args.warehouse):
         return 2
     _prefect_env()
     from flows.backfill_flow import backfill_flow
@@ -300,8 +351,15 @@ def cmd_status(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from flows.consumers import warehouse_status
+    from flows.doctor import check_warehouse
 
-    status = warehouse_status(_warehouse(args), last_runs=args.runs)
+    wh = _warehouse(args)
+    problems = check_warehouse(wh)
+    for problem in problems:  # the counts below may not be what was stored
+        print(f"alliance status: warning: {problem.line()}", file=sys.stderr)
+    if any(p.kind in ("unreadable", "not_a_folder") for p in problems):
+        return 2
+    status = warehouse_status(wh, last_runs=args.runs)
     if not status["tables"]:
         print(
             f"alliance status: no tables under {status['warehouse']} (run `alliance run` first)",
@@ -346,6 +404,35 @@ def cmd_status(args: argparse.Namespace) -> int:
         )
     console.print(runs)
     return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Check the warehouse thoroughly; with --repair, repair what can be repaired."""
+    from flows.doctor import check_warehouse, repair_warehouse
+    from flows.lock import warehouse_lock
+    from transforms.errors import WarehouseError
+
+    wh = _warehouse(args)
+    problems = check_warehouse(wh, thorough=True)
+    for problem in problems:
+        print(f"problem: {problem.line()}")
+    if not problems:
+        print(f"warehouse {wh.root}: no problems found")
+        return 0
+    if not args.repair:
+        print("run `alliance doctor --repair` to carry out the repairs")
+        return 1
+    try:
+        with warehouse_lock(wh.root, "doctor", args.lock_timeout):
+            for action in repair_warehouse(wh, args.inbox):
+                print(f"repaired: {action}")
+    except WarehouseError as exc:
+        print(f"alliance doctor: {exc}", file=sys.stderr)
+        return 2
+    left = check_warehouse(wh, thorough=True)
+    for problem in left:
+        print(f"still: {problem.line()}")
+    return 1 if left else 0
 
 
 def cmd_files(args: argparse.Namespace) -> int:
@@ -531,6 +618,22 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="print as JSON")
     status.set_defaults(func=cmd_status)
 
+    doctor = add(
+        "doctor",
+        "check that the tables agree with each other and with the inputs; --repair fixes them",
+        "Check every table's Delta log and data files, the versions the runs recorded, and "
+        "that every input read is in articles or quarantine. Prints one line per problem "
+        "with its repair; exit 1 when problems remain. --repair rolls back damaged logs, drops "
+        "missing data files, deletes rows of lost articles and makes the next run read the "
+        "lost inputs again.",
+    )
+    doctor.add_argument("--repair", action="store_true", help="carry out the repairs")
+    doctor.add_argument("--inbox", help="the inbox the lost inputs came from (for the hint)")
+    doctor.add_argument(
+        "--lock-timeout", type=float, default=600.0, help="seconds to wait for a running run"
+    )
+    doctor.set_defaults(func=cmd_doctor)
+
     files = add(
         "files",
         "list the Parquet files of a table version (for plain-Parquet readers)",
@@ -581,7 +684,24 @@ def main(argv: list[str] | None = None) -> int:
         from flows.watchdog import start_watchdog
 
         start_watchdog()
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        print(f"alliance {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # one line, never a traceback (ALLIANCE_DEBUG=1 shows it)
+        if os.environ.get("ALLIANCE_DEBUG"):
+            raise
+        if isinstance(exc, OSError):
+            what = _os_error(exc)
+        else:
+            what = f"{type(exc).__name__}: {(str(exc).strip().splitlines() or [''])[0][:300]}"
+        print(
+            f"alliance {args.command}: {what} (`alliance doctor` checks the warehouse; "
+            "ALLIANCE_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
+        return 2
 
 
 if __name__ == "__main__":

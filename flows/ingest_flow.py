@@ -16,6 +16,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import unmapped
 
 from flows.batches import (
+    KnownUris,
     cached_extractors,
     load_set,
     pool_workers,
@@ -25,6 +26,7 @@ from flows.batches import (
     write_seen_set,
 )
 from flows.consumers import write_manifest
+from flows.doctor import check_warehouse
 from flows.inbox import make_batches
 from flows.lock import warehouse_lock
 from flows.rawstore import store_raw
@@ -32,7 +34,7 @@ from flows.seeds import SEEDS_DIR, load_reference
 from flows.settings import Settings
 from flows.staging import StagedBatch, StagedRun, stage_batch
 from flows.warehouse import Source, Warehouse, runs_json
-from transforms.errors import ValidationFailure
+from transforms.errors import ValidationFailure, WarehouseError
 from transforms.pipeline import process_batch, quarantine_row
 from transforms.schema import SCHEMA_VERSION, TABLES, to_arrow
 
@@ -70,7 +72,14 @@ def process_feeds(
     for item in harvest.deferred:
         logger.warning("will retry next run: %s", item)
     result = process_batch(
-        harvest.pages, ex, run_id=run_id, ingested_at=started, seen_sources=seen, seen_content=seen
+        harvest.pages,
+        ex,
+        run_id=run_id,
+        ingested_at=started,
+        seen_sources=seen,
+        seen_content=seen,
+        known_uris=KnownUris(seen_path),
+        max_chars=settings.max_article_chars,
     )
     store_raw(wh.root, result.raw_units, f"{run_id}-{batch_no:06d}")
     result.raw_units = []
@@ -141,6 +150,40 @@ def run_row_for(
         "schema_version": SCHEMA_VERSION,
         "status": "failed",
     }
+
+
+def record_interrupted_runs(wh: Warehouse, reference, logger) -> list[str]:
+    """Give every run that was killed before recording itself a ``runs`` row (status
+    ``interrupted``, with the rows it left), so that no row points at an unknown run."""
+    if not wh.may_have_orphans():
+        return []
+    found = wh.unrecorded_runs()
+    if not found:
+        return []
+    rows = []
+    for run_id, counts in sorted(found.items()):
+        try:
+            started = dt.datetime.strptime(run_id.split("-", 1)[0], "%Y%m%dT%H%M%SZ")
+            started = started.replace(tzinfo=dt.UTC)
+        except ValueError:
+            started = dt.datetime.now(dt.UTC)
+        row = run_row_for(run_id, "unknown", started, "", reference)
+        row.update(
+            status="interrupted",
+            articles_new=counts.get("articles", 0),
+            quarantined=counts.get("quarantine", 0),
+            # No table versions: its rows are not a recorded state, and the next commit still
+            # replaces the ones it left (``may_have_orphans`` goes on seeing them).
+            rows_written=runs_json(counts),
+        )
+        rows.append(row)
+        logger.warning(
+            "run %s was interrupted before recording itself (rows left: %s); recorded now",
+            run_id,
+            counts,
+        )
+    wh.commit({"runs": to_arrow("runs", rows)})
+    return sorted(found)
 
 
 def staging_folder(wh: Warehouse, run_id: str) -> Path:
@@ -221,8 +264,15 @@ def finish_run(
         "stage_seconds": {k: round(v, 3) for k, v in sorted(timings.items())},
         "flow_seconds": round((dt.datetime.now(dt.UTC) - staged.when).total_seconds(), 3),
     }
-    summary["report"] = publish_artifacts(wh, summary, articles, report)
     staged.cleanup()
+    summary["warnings"] = []
+    try:
+        summary["report"] = publish_artifacts(wh, summary, articles, report)
+    except Exception as exc:  # the data is committed: the run succeeded without its report
+        summary["report"] = None
+        warning = f"run {run_row['run_id']} committed, but its report or artifacts failed: {exc!r}"
+        summary["warnings"].append(warning)
+        logger.warning(warning)
     logger.info(
         "run %s: %d articles written, %d skipped, %d quarantined",
         run_row["run_id"],
@@ -263,9 +313,22 @@ def ingest_flow(
         return _ingest(settings, wh, run_id, started, logger, feeds)
 
 
+def refuse_damaged(wh: Warehouse) -> None:
+    """Raise WarehouseError naming the first problem ``check_warehouse`` finds, if any: a run
+    never writes into a warehouse whose tables do not agree."""
+    problems = check_warehouse(wh)
+    if problems:
+        more = f" ({len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        raise WarehouseError(
+            "warehouse_damaged",
+            f"{problems[0].line()}{more}. See `alliance doctor --warehouse {wh.root}`",
+        )
+
+
 def _ingest(
     settings: Settings, wh: Warehouse, run_id: str, started: dt.datetime, logger, feeds: str | None
 ) -> dict:
+    refuse_damaged(wh)
     wh.ensure_tables()
     staging = staging_folder(wh, run_id)
     # The two reads before the first batch run side by side on the warm workers, when there are
@@ -274,6 +337,7 @@ def _ingest(
     seen_job = submit(write_seen_set, wh, str(staging / "seen.pickle"))
     scan_job = submit(scan_for_new, wh, settings.inbox)
     reference = load_reference()
+    record_interrupted_runs(wh, reference, logger)
     files, unchanged, found = scan_job.result()
     seen_path = seen_job.result()
     logger.info(
@@ -317,6 +381,7 @@ def _ingest(
         ingested_at=unmapped(started),
         seen_path=unmapped(seen_path),
         staging=unmapped(str(staging)),
+        max_chars=unmapped(settings.max_article_chars),
     )
     staged_batches = collect(futures, wh, run_row, logger)
     if feed_future is not None:

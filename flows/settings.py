@@ -32,6 +32,9 @@ class Settings:
     against 651 at 10k; at 6 MiB, 647 against 617)."""
     max_file_bytes: int = 20 * 1024 * 1024
     """Inputs larger than this are quarantined unread."""
+    max_article_chars: int = 500_000
+    """Articles whose decoded text is longer than this are quarantined unprocessed (extraction
+    time grows faster than the text; no news article comes near it)."""
     lock_timeout: float = 600.0
     """Seconds a run waits for another run's writer lock on the same warehouse."""
     feed_allow: str = ""

@@ -245,6 +245,23 @@ class Warehouse:
                 return True
         return False
 
+    def unrecorded_runs(self) -> dict[str, dict[str, int]]:
+        """Runs that left rows in the tables but no ``runs`` row (killed before their last
+        commit), with their rows per table. Reads every table's run ids: call it only when
+        ``may_have_orphans``."""
+        recorded = self.column_values("runs", "run_id")
+        found: dict[str, dict[str, int]] = {}
+        for name in COMMIT_ORDER:
+            files = self._dataset(name) if name != "runs" else None
+            if files is None or "run_id" not in TABLES[name].schema.names:
+                continue
+            counts = pc.value_counts(files.to_table(columns=["run_id"]).column("run_id"))
+            for entry in counts.to_pylist():
+                run_id = entry["values"]
+                if run_id is not None and run_id not in recorded:
+                    found.setdefault(run_id, {})[name] = entry["counts"]
+        return found
+
     def orphan_article_ids(self, candidates: Iterable[str]) -> set[str]:
         """Of ``candidates``, ids that already have rows in some article table (from an interrupted run)."""
         wanted = set(candidates)

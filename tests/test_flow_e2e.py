@@ -25,6 +25,7 @@ def make_inbox(root):
         "서울과 워싱턴은 방위비 분담 협상을 재개했다고 밝혔다. 한미동맹은 굳건하다."
     )
     (inbox / "dupe.txt").write_bytes((SAMPLES / "000_c0359f83fd5253aa.txt").read_bytes() + b"\n\n")
+    (inbox / "copy.txt").write_bytes((SAMPLES / "001_369282a053d58b26.txt").read_bytes())
     (inbox / "sub").mkdir()
     (inbox / "sub" / "feed.jsonl").write_text(
         json.dumps(
@@ -80,6 +81,7 @@ def test_every_input_ends_in_articles_or_quarantine(warehouse_run):
         "broken.json": "malformed_json",
         "korean.txt": "not_english",
         "dupe.txt": "duplicate_content",
+        "copy.txt": "duplicate_content",
         "feed.jsonl#L2": "malformed_json",
         "escape.txt": "symlink_outside_inbox",
     }
@@ -122,6 +124,34 @@ def test_tables_are_consistent_and_versioned(warehouse_run):
     )
 
 
+def stored_uris(warehouse) -> set[str]:
+    """Files named by a row of articles or quarantine (JSON Lines records by their file)."""
+    return {
+        u.split("#")[0]
+        for name in ("articles", "quarantine")
+        for u in DeltaTable(str(warehouse / name)).to_pandas()["source_uri"]
+    }
+
+
+def inbox_files(inbox) -> set[str]:
+    """The inbox's files as the tables name them."""
+    return {
+        str(p.absolute()) if p.is_symlink() else str(p.resolve())
+        for p in inbox.rglob("*")
+        if not p.is_dir()
+    }
+
+
+def unrecorded_run_ids(warehouse) -> set[str]:
+    """Run ids on rows of any table that the runs table does not list."""
+    runs = set(DeltaTable(str(warehouse / "runs")).to_pandas()["run_id"])
+    used = set()
+    for name in TABLES:
+        if "run_id" in TABLES[name].schema.names:
+            used |= set(DeltaTable(str(warehouse / name)).to_pandas()["run_id"])
+    return used - runs
+
+
 def test_rerun_adds_nothing(warehouse_run):
     _, warehouse, _, second, versions_after_first = warehouse_run
     assert second["articles_new"] == 0
@@ -148,3 +178,22 @@ def test_run_publishes_prefect_artifacts_and_a_report(warehouse_run):
     assert first["report"] and (warehouse / "_report" / "report.html").exists()
     manifest = json.loads((warehouse / "_manifest.json").read_text())
     assert manifest["tables"]["articles"]["version"] == first["table_versions"]["articles"]
+
+
+@pytest.mark.slow
+def test_a_byte_copy_arriving_later_is_quarantined_as_a_duplicate(tmp_path, prefect_harness):
+    from flows.ingest_flow import ingest_flow
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    sample = sorted(SAMPLES.glob("*.txt"))[0]
+    shutil.copy(sample, inbox / "first.txt")
+    ingest_flow(inbox=str(inbox), warehouse=str(tmp_path / "wh"), report=False)
+    shutil.copy(sample, inbox / "later-copy.txt")
+    second = ingest_flow(inbox=str(inbox), warehouse=str(tmp_path / "wh"), report=False)
+    assert second["articles_new"] == 0 and second["quarantined"] == 1
+    quarantine = DeltaTable(str(tmp_path / "wh" / "quarantine")).to_pandas()
+    assert list(quarantine["reason"]) == ["duplicate_content"]
+    assert stored_uris(tmp_path / "wh") == inbox_files(inbox)
+    third = ingest_flow(inbox=str(inbox), warehouse=str(tmp_path / "wh"), report=False)
+    assert third["quarantined"] == 0 and third["inputs_skipped"] == 2

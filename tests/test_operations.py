@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from flows.lock import warehouse_lock
 from tests.conftest import REPO, SAMPLES
-from tests.test_flow_e2e import make_inbox
+from tests.test_flow_e2e import inbox_files, make_inbox, stored_uris, unrecorded_run_ids
 from transforms.errors import WarehouseError
 from transforms.ingest import InputFile
 from transforms.pipeline import TUPLE_FIELDS, process_batch
@@ -102,6 +102,13 @@ def test_kill_at_a_commit_then_rerun_matches_an_uninterrupted_run(
     assert again.returncode == 0, err[-3000:]
     assert_same(snapshot(warehouse), expected)
     assert_keys_unique(warehouse)
+    assert inbox_files(inbox) <= stored_uris(warehouse)  # byte copies included
+    assert not unrecorded_run_ids(warehouse)
+    runs = DeltaTable(str(warehouse / "runs")).to_pandas()
+    # Killed after its runs row, the run is recorded; after a commit of rows that name it, it
+    # is recorded as interrupted by the re-run; sentences rows name no run.
+    expected = {"runs": ["succeeded"] * 2, "sentences": ["succeeded"]}
+    assert sorted(runs["status"]) == expected.get(point, ["interrupted", "succeeded"])
 
 
 @pytest.mark.slow
@@ -546,8 +553,10 @@ def test_warm_worker_processes_give_the_same_tables(tmp_path, prefect_harness, m
             "control would be reviewed again next year.\n"
         )
         sample = sorted(SAMPLES.glob("*.txt"))[0].read_bytes()
-        (inbox / "copy.txt").write_bytes(sample)  # stored bytes under a new name: skipped
-        (inbox / "copy2.txt").write_bytes(sample + b"\n\n\n")  # stored text: a duplicate
+        # Stored bytes under a new name, and stored text: both quarantined as duplicates,
+        # so that every input is in a table.
+        (inbox / "copy-late.txt").write_bytes(sample)
+        (inbox / "copy2.txt").write_bytes(sample + b"\n\n\n")
         again = ingest_flow(inbox=str(inbox), warehouse=str(tmp_path / "pool"), batch_size=4)
     assert pool_workers() == 0
     names = [fn.__name__ for fn in submitted]
@@ -557,8 +566,8 @@ def test_warm_worker_processes_give_the_same_tables(tmp_path, prefect_harness, m
     assert names.count("write_seen_set") == names.count("scan_for_new") == 2
     # The second run read only the new file: the workers' scan and seen set knew the rest.
     assert again["articles_new"] == 1
-    assert again["quarantine_reasons"] == {"duplicate_content": 1}
-    assert again["inputs_skipped"] == pooled["files_seen"] + 1
+    assert again["quarantine_reasons"] == {"duplicate_content": 2}
+    assert again["inputs_skipped"] == pooled["files_seen"]
     assert pooled["articles_new"] == here["articles_new"] >= 5
     assert pooled["quarantined"] == here["quarantined"] >= 4
 

@@ -1,9 +1,10 @@
 """Compose the stages for a batch of inputs: decode, normalize, extract, into Arrow tables."""
 
+import dataclasses
 import datetime as dt
 import hashlib
 import time
-from collections.abc import Iterable, Iterator, Set
+from collections.abc import Container, Iterable, Iterator, Set
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -33,6 +34,10 @@ from transforms.sentences import split_sentences
 from transforms.triggers import WordIndex
 
 KOREAS = frozenset({"KOR", "PRK"})
+# Characters of decoded text an article may have. Extraction time grows faster than the
+# text (some steps compare each hit with the others), and no news article comes near this:
+# longer texts are quarantined rather than holding a worker for minutes.
+MAX_ARTICLE_CHARS = 500_000
 
 
 @dataclass(frozen=True)
@@ -168,11 +173,18 @@ def process_article(
     run_id: str,
     ingested_at: dt.datetime,
     timings: dict[str, float] | None = None,
+    max_chars: int = MAX_ARTICLE_CHARS,
 ) -> ArticleRows:
     """Normalize and extract one raw article into its rows; raises NormalizeError.
 
     ``timings`` (stage -> seconds) is increased by the time spent normalizing and extracting.
     """
+    if len(raw.text) > max_chars:
+        raise NormalizeError(
+            "text_too_long",
+            f"{raw.source_uri}: {len(raw.text):,} characters, over the {max_chars:,}-character "
+            "limit of an article (ALLIANCE_MAX_ARTICLE_CHARS)",
+        )
     ref = ex.reference
     clock = timings if timings is not None else {}
     t0 = time.perf_counter()
@@ -281,16 +293,29 @@ def process_batch(
     ingested_at: dt.datetime,
     seen_sources: Set[str] = frozenset(),
     seen_content: Set[str] = frozenset(),
+    known_uris: Container[str] | None = None,
+    max_chars: int = MAX_ARTICLE_CHARS,
 ) -> BatchResult:
     """Decode, normalize and extract a batch; every input ends in a table row, quarantine, or
     skipped, whatever one of them holds: if the batch raises past the guards around each
     input (building its tables, say), each input is run alone and the one that raises is
-    quarantined with the error."""
+    quarantined with the error. ``known_uris``, ``max_chars``: as for ``process_units``."""
     items = list(inputs)
+    limits = _Limits(seen_sources, seen_content, known_uris, max_chars)
     try:
-        return _process_inputs(items, ex, run_id, ingested_at, seen_sources, seen_content)
+        return _process_inputs(items, ex, run_id, ingested_at, limits)
     except Exception:
-        return _process_one_by_one(items, ex, run_id, ingested_at, seen_sources, seen_content)
+        return _process_one_by_one(items, ex, run_id, ingested_at, limits)
+
+
+@dataclass(frozen=True)
+class _Limits:
+    """What a batch skips and how much text an article may have (``process_units``' terms)."""
+
+    seen_sources: Set[str]
+    seen_content: Set[str]
+    known_uris: Container[str] | None
+    max_chars: int
 
 
 def _process_inputs(
@@ -298,8 +323,7 @@ def _process_inputs(
     ex: Extractors,
     run_id: str,
     ingested_at: dt.datetime,
-    seen_sources: Set[str],
-    seen_content: Set[str],
+    limits: _Limits,
 ) -> BatchResult:
     files = 0
     decode_seconds = 0.0
@@ -318,8 +342,10 @@ def _process_inputs(
         ex,
         run_id=run_id,
         ingested_at=ingested_at,
-        seen_sources=seen_sources,
-        seen_content=seen_content,
+        seen_sources=limits.seen_sources,
+        seen_content=limits.seen_content,
+        known_uris=limits.known_uris,
+        max_chars=limits.max_chars,
     )
     result.files = files
     result.timings["ingest"] = result.timings.get("ingest", 0.0) + decode_seconds
@@ -331,15 +357,15 @@ def _process_one_by_one(
     ex: Extractors,
     run_id: str,
     ingested_at: dt.datetime,
-    seen_sources: Set[str],
-    seen_content: Set[str],
+    limits: _Limits,
 ) -> BatchResult:
     parts: list[BatchResult] = []
     failed: list[dict] = []
-    content = set(seen_content)
+    content = set(limits.seen_content)
     for item in inputs:
         try:
-            part = _process_inputs([item], ex, run_id, ingested_at, seen_sources, content)
+            one = dataclasses.replace(limits, seen_content=frozenset(content))
+            part = _process_inputs([item], ex, run_id, ingested_at, one)
         except Exception as exc:
             rej = Rejection(
                 item.source_uri,
@@ -370,7 +396,7 @@ def _process_one_by_one(
         tables,
         sum(p.inputs_skipped for p in parts),
         len(inputs),
-        sorted(content - set(seen_content)),
+        sorted(content - set(limits.seen_content)),
         [u for p in parts for u in p.raw_units],
         timings,
     )
@@ -384,8 +410,16 @@ def process_units(
     ingested_at: dt.datetime,
     seen_sources: Set[str] = frozenset(),
     seen_content: Set[str] = frozenset(),
+    known_uris: Container[str] | None = None,
+    max_chars: int = MAX_ARTICLE_CHARS,
 ) -> BatchResult:
-    """Normalize and extract decoded units (fresh inputs, or raw units replayed by a backfill)."""
+    """Normalize and extract decoded units (fresh inputs, or raw units replayed by a backfill).
+
+    A unit whose bytes are in ``seen_sources`` is skipped, unless ``known_uris`` is given and
+    does not hold its ``source_uri``: a byte copy of a stored input under a new name (or one
+    whose row an interrupted run did not commit) is processed, and so quarantined as a
+    duplicate exactly as in a run that read both, so that every input is found in a table.
+    Texts of more than ``max_chars`` characters are quarantined unprocessed."""
     articles: list[dict] = []
     quarantine: list[dict] = []
     dependent = TupleRows()
@@ -394,7 +428,9 @@ def process_units(
     raw_units: list[tuple[str, str, bytes]] = []
     timings: dict[str, float] = {}
     for unit in units:
-        if unit.source_sha256 in seen_sources:
+        if unit.source_sha256 in seen_sources and (
+            known_uris is None or unit.source_uri in known_uris
+        ):
             skipped += 1
             continue
         if isinstance(unit, Rejection):
@@ -403,7 +439,12 @@ def process_units(
         raw_units.append((unit.source_sha256, unit.suffix, unit.raw))
         try:
             article_rows = process_article(
-                unit, ex, run_id=run_id, ingested_at=ingested_at, timings=timings
+                unit,
+                ex,
+                run_id=run_id,
+                ingested_at=ingested_at,
+                timings=timings,
+                max_chars=max_chars,
             )
         except NormalizeError as exc:
             rej = Rejection(unit.source_uri, unit.source_sha256, exc.stage, exc.reason, exc.detail)

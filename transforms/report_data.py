@@ -13,9 +13,12 @@ def salience_over_time(
     """
     if article_issues.empty:
         return pd.DataFrame()
-    when = pd.to_datetime(articles.set_index("article_id")["published_at"])
-    frame = article_issues[["article_id", "issue_code", "salience"]].copy()
-    frame["date"] = frame["article_id"].map(when)
+    when = pd.to_datetime(articles.set_index("article_id")["published_at"]).rename("date")
+    # A join, not a map: rows of articles not in ``articles`` (none at all, even) are dropped
+    # instead of turning the date column into floats.
+    frame = article_issues[["article_id", "issue_code", "salience"]].join(
+        when, on="article_id", how="inner"
+    )
     frame = frame.dropna(subset=["date"])
     if frame.empty:
         return pd.DataFrame()

@@ -419,7 +419,13 @@ TABLES: dict[str, Table] = {
             ("run_id",),
             (
                 _RUN,
-                _c("flow", S, False, "Flow that ran: ingest, backfill, reextract", "ingest"),
+                _c(
+                    "flow",
+                    S,
+                    False,
+                    "Flow that ran: ingest, backfill, reextract (unknown for an interrupted run)",
+                    "ingest",
+                ),
                 _c("started_at", TS, False, "Start (UTC)", "2026-11-22T10:15:00Z"),
                 _c("finished_at", TS, False, "End (UTC)", "2026-11-22T10:15:09Z"),
                 _c("inbox", S, False, "Inbox the run read", "/data/inbox"),
@@ -456,7 +462,14 @@ TABLES: dict[str, Table] = {
                 _TAX,
                 _GAZ,
                 _c("schema_version", S, False, "Version of this schema module", SCHEMA_VERSION),
-                _c("status", S, False, "succeeded or failed", "succeeded"),
+                _c(
+                    "status",
+                    S,
+                    False,
+                    "succeeded, failed, or interrupted (killed before its last commit; "
+                    "recorded by the next run, with the rows it left)",
+                    "succeeded",
+                ),
             ),
         ),
     )
