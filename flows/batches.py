@@ -28,7 +28,13 @@ from flows.seeds import SEEDS_DIR, load_reference
 from flows.staging import StagedBatch, stage_batch
 from flows.warehouse import Warehouse
 from transforms.ingest import InputFile, Rejection, printable_path, sha256_hex
-from transforms.pipeline import MAX_ARTICLE_CHARS, Extractors, process_batch, quarantine_row
+from transforms.pipeline import (
+    MAX_ARTICLE_CHARS,
+    BatchResult,
+    Extractors,
+    process_batch,
+    quarantine_row,
+)
 from transforms.schema import to_arrow
 
 P = ParamSpec("P")
@@ -207,6 +213,29 @@ def write_seen_set(wh: Warehouse, path: str) -> str:
     return save_set(seen, Path(path))
 
 
+def process_new(
+    inputs: list[InputFile],
+    ex: Extractors,
+    run_id: str,
+    ingested_at: dt.datetime,
+    seen_path: str,
+    max_chars: int,
+) -> BatchResult:
+    """``process_batch`` of new inputs (inbox files or feed pages) against what the warehouse
+    holds: the seen set at ``seen_path`` and the names beside it."""
+    seen = load_set(seen_path)
+    return process_batch(
+        inputs,
+        ex,
+        run_id=run_id,
+        ingested_at=ingested_at,
+        seen_sources=seen,
+        seen_content=seen,
+        known_uris=KnownUris(seen_path),
+        max_chars=max_chars,
+    )
+
+
 class KnownUris:
     """The names of the inputs stored so far, read from beside the seen set the first time a
     batch asks (only a batch that meets bytes already stored does)."""
@@ -258,16 +287,7 @@ def process_paths(
     read_seconds = time.perf_counter() - t0
     inputs = [i for i in items if isinstance(i, InputFile)]
     with collection_paused():
-        result = process_batch(
-            inputs,
-            ex,
-            run_id=run_id,
-            ingested_at=ingested_at,
-            seen_sources=seen,
-            seen_content=seen,
-            known_uris=KnownUris(seen_path),
-            max_chars=max_chars,
-        )
+        result = process_new(inputs, ex, run_id, ingested_at, seen_path, max_chars)
     result.timings["ingest"] = result.timings.get("ingest", 0.0) + read_seconds
     rejected = [
         quarantine_row(r, run_id, ingested_at)

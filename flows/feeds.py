@@ -212,7 +212,9 @@ class _GuardedHTTPSConnection(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
 
 
-class _HTTPHandler(urllib.request.HTTPHandler):
+class _GuardedHandler(urllib.request.AbstractHTTPHandler):
+    """HTTP and HTTPS, every connection made through the fetch's guard."""
+
     def __init__(self, fetch: _Fetch) -> None:
         super().__init__()
         self._fetch = fetch
@@ -220,14 +222,10 @@ class _HTTPHandler(urllib.request.HTTPHandler):
     def http_open(self, req):
         return self.do_open(functools.partial(_GuardedHTTPConnection, fetch=self._fetch), req)
 
-
-class _HTTPSHandler(urllib.request.HTTPSHandler):
-    def __init__(self, fetch: _Fetch) -> None:
-        super().__init__()
-        self._fetch = fetch
-
     def https_open(self, req):
         return self.do_open(functools.partial(_GuardedHTTPSConnection, fetch=self._fetch), req)
+
+    http_request = https_request = urllib.request.AbstractHTTPHandler.do_request_
 
 
 class _RedirectHandler(urllib.request.HTTPRedirectHandler):
@@ -243,8 +241,7 @@ def _opener(fetch: _Fetch) -> urllib.request.OpenerDirector:
     """HTTP(S) only, no proxies from the environment, every hop through ``fetch``."""
     opener = urllib.request.OpenerDirector()
     for handler in (
-        _HTTPHandler(fetch),
-        _HTTPSHandler(fetch),
+        _GuardedHandler(fetch),
         _RedirectHandler(),
         urllib.request.HTTPDefaultErrorHandler(),
         urllib.request.HTTPErrorProcessor(),

@@ -16,10 +16,10 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import unmapped
 
 from flows.batches import (
-    KnownUris,
     cached_extractors,
     load_set,
     pool_workers,
+    process_new,
     process_paths,
     scan_for_new,
     submit,
@@ -35,7 +35,7 @@ from flows.settings import Settings
 from flows.staging import StagedBatch, StagedRun, stage_batch
 from flows.warehouse import Source, Warehouse, runs_json
 from transforms.errors import ValidationFailure, WarehouseError
-from transforms.pipeline import process_batch, quarantine_row
+from transforms.pipeline import quarantine_row
 from transforms.schema import SCHEMA_VERSION, TABLES, to_arrow
 
 
@@ -71,16 +71,7 @@ def process_feeds(
     )
     for item in harvest.deferred:
         logger.warning("will retry next run: %s", item)
-    result = process_batch(
-        harvest.pages,
-        ex,
-        run_id=run_id,
-        ingested_at=started,
-        seen_sources=seen,
-        seen_content=seen,
-        known_uris=KnownUris(seen_path),
-        max_chars=settings.max_article_chars,
-    )
+    result = process_new(harvest.pages, ex, run_id, started, seen_path, settings.max_article_chars)
     store_raw(wh.root, result.raw_units, f"{run_id}-{batch_no:06d}")
     result.raw_units = []
     rejected = [

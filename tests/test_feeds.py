@@ -30,15 +30,7 @@ class Site(BaseHTTPRequestHandler):
         Site.hits[self.path] = Site.hits.get(self.path, 0) + 1
         base = f"http://127.0.0.1:{self.server.server_address[1]}"
         if self.path == "/feed.xml":
-            items = "".join(
-                f"<item><title>{p}</title><link>{base}{p}</link></item>"
-                for p in ("/a.html", "/missing.html", "/flaky.html", "/slow.html")
-            )
-            self._send(
-                200,
-                f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>',
-                "application/rss+xml",
-            )
+            self._rss(base, ("/a.html", "/missing.html", "/flaky.html", "/slow.html"))
         elif self.path == "/a.html":
             self._send(200, ARTICLE, "text/html")
         elif self.path == "/flaky.html" and Site.hits[self.path] < 2:
@@ -51,15 +43,7 @@ class Site(BaseHTTPRequestHandler):
         elif self.path == "/notfeed.xml":
             self._send(200, "<html><body>nothing here</body></html>", "text/html")
         elif self.path == "/typed.xml":
-            items = "".join(
-                f"<item><title>{p}</title><link>{base}{p}</link></item>"
-                for p in ("/plain.txt", "/paper.pdf", "/moved", "/inside")
-            )
-            self._send(
-                200,
-                f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>',
-                "application/rss+xml",
-            )
+            self._rss(base, ("/plain.txt", "/paper.pdf", "/moved", "/inside"))
         elif self.path == "/plain.txt":
             self._send(200, ARTICLE_TEXT, "text/plain; charset=utf-8")
         elif self.path == "/paper.pdf":
@@ -83,6 +67,14 @@ class Site(BaseHTTPRequestHandler):
                     time.sleep(0.5)
         else:
             self._send(404, "not found", "text/plain")
+
+    def _rss(self, base, paths):
+        items = "".join(f"<item><title>{p}</title><link>{base}{p}</link></item>" for p in paths)
+        self._send(
+            200,
+            f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>',
+            "application/rss+xml",
+        )
 
     def _redirect(self, location):
         self.send_response(302)
