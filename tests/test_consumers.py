@@ -130,6 +130,7 @@ def test_cli_help_is_complete():
         "server",
         "serve",
         "status",
+        "doctor",
         "files",
         "export",
         "report",
