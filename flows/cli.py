@@ -34,6 +34,7 @@ def _prefect_env() -> None:
 
 def _print_summary(summary: dict) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = Console()
@@ -46,6 +47,8 @@ def _print_summary(summary: dict) -> None:
     console.print(
         f"taxonomy {summary['taxonomy_version']} | gazetteer {summary['gazetteer_version']}"
     )
+    for warning in summary.get("warnings", []):
+        console.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False)
     if summary["quarantine_reasons"]:
         console.print(
             "quarantine reasons: "

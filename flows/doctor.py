@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from deltalake import write_deltalake
+from deltalake import DeltaTable, write_deltalake
 
 from flows.rawstore import load_raw_units
 from flows.warehouse import Warehouse, _is_local
@@ -83,25 +83,29 @@ def check_warehouse(wh: Warehouse, thorough: bool = False) -> list[Problem]:
 
 def _check_tables(wh: Warehouse, thorough: bool) -> list[Problem]:
     problems: list[Problem] = []
-    readable: dict[str, bool] = {}
+    readable: dict[str, DeltaTable] = {}
     for name in TABLES:
-        found = _check_table(wh, name, thorough)
+        found, table = _check_table(wh, name, thorough)
         problems += found
-        readable[name] = not found and wh.table(name) is not None
-    if readable.get("runs"):
-        problems += _check_recorded_versions(wh, [n for n, ok in readable.items() if ok])
-    if all(readable.get(n) for n in ("articles", "quarantine", "inputs")):
+        if table is not None and not found:
+            readable[name] = table
+    if "runs" in readable:
+        problems += _check_recorded_versions(wh, {n: t.version() for n, t in readable.items()})
+    if all(n in readable for n in ("articles", "quarantine", "inputs")):
         problems += _check_inputs(wh)
-    if thorough and readable.get("articles"):
-        problems += _check_orphans(wh, [n for n in ARTICLE_TABLES if readable.get(n)])
+    if thorough and "articles" in readable:
+        problems += _check_orphans(wh, [n for n in ARTICLE_TABLES if n in readable])
     return problems
 
 
-def _check_table(wh: Warehouse, name: str, thorough: bool) -> list[Problem]:
+def _check_table(
+    wh: Warehouse, name: str, thorough: bool
+) -> tuple[list[Problem], DeltaTable | None]:
+    """The table's problems, and the table when it could be opened."""
     log = Path(wh.uri(name)) / "_delta_log"
     if _is_local(wh.root):
         if not log.is_dir():
-            return []
+            return [], None
         commits = sorted(log.glob("*.json"), key=lambda p: p.name)
         damaged = [
             Problem(
@@ -117,14 +121,14 @@ def _check_table(wh: Warehouse, name: str, thorough: bool) -> list[Problem]:
             if commit.stem.isdigit() and not _commit_is_json(commit)
         ]
         if damaged:
-            return damaged
+            return damaged, None
     try:
         table = wh.table(name)
         if table is None:
-            return []
+            return [], None
         files = table.file_uris()
     except Exception as exc:
-        return [
+        problem = [
             Problem(
                 name,
                 "unreadable",
@@ -132,8 +136,9 @@ def _check_table(wh: Warehouse, name: str, thorough: bool) -> list[Problem]:
                 "restore the folder from a backup, or move it away to start the table anew",
             )
         ]
+        return problem, None
     if not _is_local(wh.root):
-        return []
+        return [], table
     missing = tuple(f for f in files if not os.path.exists(f.removeprefix("file://")))
     if missing:
         return [
@@ -145,8 +150,8 @@ def _check_table(wh: Warehouse, name: str, thorough: bool) -> list[Problem]:
                 "they held",
                 items=missing,
             )
-        ]
-    return []
+        ], table
+    return [], table
 
 
 def _commit_is_json(path: Path) -> bool:
@@ -166,15 +171,13 @@ def _first_line(exc: Exception) -> str:
     return (str(exc).strip().splitlines() or [""])[0][:200]
 
 
-def _check_recorded_versions(wh: Warehouse, tables: list[str]) -> list[Problem]:
+def _check_recorded_versions(wh: Warehouse, current: dict[str, int]) -> list[Problem]:
     recorded: dict[str, int] = {}
     for row in wh.read("runs", columns=["table_versions"]).to_pylist():
         for name, version in json.loads(row["table_versions"] or "{}").items():
             recorded[name] = max(recorded.get(name, 0), int(version))
     problems = []
-    for name in tables:
-        table = wh.table(name)
-        version = table.version() if table is not None else 0
+    for name, version in current.items():
         if recorded.get(name, 0) > version:
             problems.append(
                 Problem(
