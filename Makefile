@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck format lock suites docs seal-seeds bench clean
+.PHONY: install run test lint typecheck format lock suites docs seal-seeds bench score-real clean
 
 # uv installs the lock exactly (`uv pip sync`), in seconds where pip took minutes; uv itself
 # is pinned in the lock. Should uv fail, pip installs the same lock.
@@ -57,6 +57,9 @@ docs: install  ## regenerate docs/data-dictionary.md from transforms/schema.py
 
 seal-seeds: install  ## record seed checksums after a reviewed change (BUMP=taxonomy to bump)
 	$(BIN)/python scripts/seal_seeds.py $(if $(BUMP),--bump $(BUMP),)
+
+score-real: install  ## score on the real articles of ../shared/realdev (ALLIANCE_REALDEV=...), with misses
+	$(BIN)/python scripts/score_real.py --misses
 
 bench: install  ## benchmark N=100,000 and N=10,000 (BENCH_ARGS="--n 20000 --small 2000" for less)
 	$(BIN)/python bench/run_bench.py $(BENCH_ARGS)

@@ -10,7 +10,9 @@ repository); the test suite scores the development set with it.
 """
 
 import datetime as dt
+import difflib
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -153,3 +155,62 @@ def misses(scored: Iterable[Scored]) -> list[tuple[str, str, list[str], list[str
         for f, (pred, gold) in row.pairs.items()
         if pred != gold
     ]
+
+
+_NAME_SPLIT = re.compile(r"[\s\-‐‑–]+")
+
+
+def name_key(name: str) -> str:
+    """A person's name with case, dots, hyphens and word order ignored: "Kie Soo Kim" and
+    "Kim Kie-soo" give the same key."""
+    words = [w for w in _NAME_SPLIT.split(name.lower().replace(".", " ")) if w]
+    return " ".join(sorted(words))
+
+
+def _plain_name(name: str) -> str:
+    return " ".join(w for w in _NAME_SPLIT.split(name.lower().replace(".", " ")) if w)
+
+
+def match_names(
+    pred: frozenset[str], gold: frozenset[str], fuzzy: float = 0.9
+) -> tuple[int, int, int]:
+    """(true positives, false positives, false negatives) of predicted against gold person
+    names: equal by ``name_key``, else alike at ``fuzzy`` or more as written (difflib ratio,
+    "Han Min-goo" ~ "Han Min-koo"); each name matches once."""
+    left = {name_key(g): g for g in gold}
+    unmatched: list[str] = []
+    tp = 0
+    for p in sorted(pred):
+        if left.pop(name_key(p), None) is not None:
+            tp += 1
+        else:
+            unmatched.append(p)
+    fp = 0
+    for p in unmatched:
+        best = max(
+            left.items(),
+            key=lambda kv: difflib.SequenceMatcher(
+                None, _plain_name(p), _plain_name(kv[1])
+            ).ratio(),
+            default=None,
+        )
+        if (
+            best
+            and difflib.SequenceMatcher(None, _plain_name(p), _plain_name(best[1])).ratio() >= fuzzy
+        ):
+            left.pop(best[0])
+            tp += 1
+        else:
+            fp += 1
+    return tp, fp, len(left)
+
+
+def prf_names(pairs: Iterable[tuple[frozenset[str], frozenset[str]]]) -> tuple[float, float, float]:
+    """``prf`` for person names, matched by ``match_names``."""
+    tp = fp = fn = 0
+    for pred, gold in pairs:
+        a, b, c = match_names(pred, gold)
+        tp, fp, fn = tp + a, fp + b, fn + c
+    precision, recall = precision_recall(tp, fp, fn)
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
