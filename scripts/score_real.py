@@ -33,6 +33,7 @@ from transforms.scoring import (  # noqa: E402
     prf,
     prf_names,
     score,
+    unmatched_names,
 )
 
 DEFAULT_FOLDER = ROOT.parent / "shared" / "realdev"
@@ -125,6 +126,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.misses:
         print()
         for name, field, extra, missing in misses(scored):
+            if field == "persons":  # as scored: names that match are not misses
+                pred, gold = next(r for r in scored if r.name == name).pairs["persons"]
+                extra, missing = unmatched_names(pred, gold)
+                if not extra and not missing:
+                    continue
             print(f"  {name} {field}: extra {extra} missing {missing}")
     return 0
 

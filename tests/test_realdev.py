@@ -54,3 +54,17 @@ def test_negative_controls_get_no_more_codes_than_before(realdev):
     assert len(realdev["codes_on_negatives"]) <= MAX_NEGATIVES_WITH_CODES, realdev[
         "codes_on_negatives"
     ]
+
+
+def test_person_names_match_as_the_labels_readme_says():
+    from transforms.scoring import match_names, unmatched_names
+
+    pred = frozenset({"Jeong Eun-bo", "Min-goo Han", "Ash Carter", "Camp Humphreys"})
+    gold = frozenset({"Eun-bo Jeong", "Han Min-koo", "Ashton Carter", "Joe Biden"})
+    # Order and hyphens ignored; alike at 0.9 as written ("goo"/"koo"); a short form is not.
+    assert match_names(pred, gold) == (1, 3, 3)
+    assert match_names(frozenset({"Han Min-goo"}), frozenset({"Han Min-koo"})) == (1, 0, 0)
+    assert unmatched_names(pred, gold) == (
+        ["Ash Carter", "Camp Humphreys", "Min-goo Han"],
+        ["Ashton Carter", "Han Min-koo", "Joe Biden"],
+    )

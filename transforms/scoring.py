@@ -177,15 +177,21 @@ def match_names(
     """(true positives, false positives, false negatives) of predicted against gold person
     names: equal by ``name_key``, else alike at ``fuzzy`` or more as written (difflib ratio,
     "Han Min-goo" ~ "Han Min-koo"); each name matches once."""
+    extra, missing = unmatched_names(pred, gold, fuzzy)
+    return len(pred) - len(extra), len(extra), len(missing)
+
+
+def unmatched_names(
+    pred: frozenset[str], gold: frozenset[str], fuzzy: float = 0.9
+) -> tuple[list[str], list[str]]:
+    """The predicted names no gold name matches, and the gold names no prediction matches
+    (as ``match_names`` matches them)."""
     left = {name_key(g): g for g in gold}
     unmatched: list[str] = []
-    tp = 0
     for p in sorted(pred):
-        if left.pop(name_key(p), None) is not None:
-            tp += 1
-        else:
+        if left.pop(name_key(p), None) is None:
             unmatched.append(p)
-    fp = 0
+    extra: list[str] = []
     for p in unmatched:
         best = max(
             left.items(),
@@ -199,10 +205,9 @@ def match_names(
             and difflib.SequenceMatcher(None, _plain_name(p), _plain_name(best[1])).ratio() >= fuzzy
         ):
             left.pop(best[0])
-            tp += 1
         else:
-            fp += 1
-    return tp, fp, len(left)
+            extra.append(p)
+    return extra, sorted(left.values())
 
 
 def prf_names(pairs: Iterable[tuple[frozenset[str], frozenset[str]]]) -> tuple[float, float, float]:
