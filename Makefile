@@ -18,14 +18,15 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
-# The extraction hot path compiled with mypyc (optional: see transforms/native.py).
-NATIVE     := .native/stamp.json
-NATIVE_SRC := $(wildcard transforms/*.py transforms/*.pyi transforms/*.c) scripts/compile_native.py
+# The engine's C kernels (setup.py, optional: without a compiler the Python kernels run), built
+# next to their source and rebuilt when it changes.
+ENGINE_C := $(VENV)/.engine-built
 
-$(NATIVE): $(STAMP) $(NATIVE_SRC)
-	$(BIN)/python scripts/compile_native.py
+$(ENGINE_C): $(STAMP) transforms/engine/_wordscan.c setup.py
+	$(BIN)/python setup.py --quiet build_ext --inplace || echo "C kernels not built: the engine runs its Python kernels"
+	touch $(ENGINE_C)
 
-install: $(STAMP) $(NATIVE)  ## create .venv with exactly the locked versions (+ compiled hot path)
+install: $(STAMP) $(ENGINE_C)  ## create .venv with exactly the locked versions (+ the engine's C kernels)
 
 run: install  ## run the pipeline on the bundled sample into ./warehouse and print a summary
 	$(BIN)/alliance run
@@ -65,4 +66,4 @@ bench: install  ## benchmark N=100,000 and N=10,000 (BENCH_ARGS="--n 20000 --sma
 	$(BIN)/python bench/run_bench.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .native warehouse .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) build transforms/engine/*.so warehouse .pytest_cache .mypy_cache .ruff_cache

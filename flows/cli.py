@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from flows.settings import Settings
+from transforms import engine
+from transforms.engine import ENGINES
 
 # Prefect reads these at import: quiet, offline-safe defaults for the temporary server.
 PREFECT_DEFAULTS = {
@@ -452,6 +454,35 @@ def cmd_files(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_explain(args: argparse.Namespace) -> int:
+    """Print why each article of the given inputs got its rows (or its quarantine)."""
+    from flows.seeds import SEEDS_DIR, load_reference
+    from transforms.explain import dumps, explain_input, render
+    from transforms.ingest import InputFile
+    from transforms.pipeline import Extractors
+
+    if not args.files and args.text is None:
+        print("alliance explain: give a FILE or --text TEXT", file=sys.stderr)
+        return 2
+    items = []
+    if args.text is not None:
+        items.append(InputFile("--text", args.text.encode("utf-8"), suffix=".txt"))
+    for name in args.files:
+        path = Path(name)
+        try:
+            items.append(InputFile(str(path), path.read_bytes()))
+        except OSError as exc:
+            print(f"alliance explain: {name}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+    ex = Extractors.build(load_reference(Path(args.seeds) if args.seeds else SEEDS_DIR))
+    explanations = [e for item in items for e in explain_input(item, ex)]
+    if args.json:
+        print(dumps(explanations))
+    else:
+        print("\n\n".join(render(e, show_sentences=not args.no_sentences) for e in explanations))
+    return 0
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     """Write a citable snapshot: one Parquet file per table plus manifest.json."""
     from flows.consumers import export_snapshot
@@ -503,6 +534,12 @@ def build_parser() -> argparse.ArgumentParser:
     def add(name: str, help_: str, description: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_, description=description)
         p.add_argument("--warehouse", help="root of the Delta tables (default: ./warehouse)")
+        p.add_argument(
+            "--engine",
+            choices=ENGINES,
+            help="matching engine: fast (default) or reference (plain `re`; same rows, slower); "
+            "or set ALLIANCE_ENGINE",
+        )
         return p
 
     run = add(
@@ -661,6 +698,27 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--version", type=int, help="version of the runs table to export as of")
     export.set_defaults(func=cmd_export)
 
+    explain = add(
+        "explain",
+        "show why an article got its codes and actors: sentences, rule matches, vetoes",
+        "Run files (or --text) through normalization and extraction and print every step's "
+        "decisions: boilerplate lines removed, the sentences, each actor with how it was "
+        "resolved, every match of every issue rule with its verdict (counted, vetoed by a "
+        "negative and which, context not met and why, dropped for a stronger hit), each "
+        "code's score against the threshold and the codes assigned. Writes nothing. The "
+        "output is the same on either --engine.",
+    )
+    explain.add_argument(
+        "files", nargs="*", metavar="FILE", help="input files (.txt, .html, .json, .jsonl)"
+    )
+    explain.add_argument("--text", help="explain this text instead of (or besides) files")
+    explain.add_argument("--seeds", help="seeds folder to use (default: the bundled seeds/)")
+    explain.add_argument("--json", action="store_true", help="print as JSON")
+    explain.add_argument(
+        "--no-sentences", action="store_true", help="leave out the list of sentences"
+    )
+    explain.set_defaults(func=cmd_explain)
+
     report = add(
         "report",
         "render an offline HTML report with charts (and PNGs for slides)",
@@ -697,6 +755,13 @@ SPAWNING = frozenset({"run", "backfill", "serve"})
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `alliance` command."""
     args = build_parser().parse_args(argv)
+    if getattr(args, "engine", None):  # `server` runs no extraction: it has no --engine
+        engine.use(args.engine)
+    try:
+        engine.selected()
+    except ValueError as exc:  # a wrong ALLIANCE_ENGINE: one line, before any work
+        print(f"alliance {args.command}: {exc}", file=sys.stderr)
+        return 2
     if args.command in SPAWNING:
         from flows.watchdog import start_watchdog
 

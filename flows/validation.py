@@ -21,9 +21,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from transforms.engine.offsets import offset_mismatches
 from transforms.errors import ValidationFailure
 from transforms.ingest import Rejection
-from transforms.offsets import offset_mismatches
 from transforms.pipeline import quarantine_row
 from transforms.reference import Reference
 from transforms.schema import ARTICLE_TABLES, TABLES

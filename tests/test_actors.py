@@ -215,22 +215,21 @@ NAME_OF_STATE_PIECES = [
 ]
 
 
-def _names_of_state_agree(matcher, text):
-    from transforms.triggers import WordIndex
+def _engine_agrees(matcher, pattern, text):
+    """The matches of ``pattern`` the actor matcher's engine finds in ``text``: finditer's."""
+    found = matcher.matcher.scan(text).matches(pattern)
+    assert [m.span() for m in found] == [m.span() for m in pattern.finditer(text)], text[:80]
+    return found
 
-    fast = [m.span("name") for m in matcher._names_of_state(WordIndex(text))]
-    assert fast == [m.span("name") for m in matcher.name_of_state.finditer(text)], text[:80]
-    return fast
 
-
-def test_names_before_of_state_found_backwards_as_the_regex_finds_them(extractors):
+def test_names_before_of_state(extractors):
     from tests.test_issues import _dev_texts
 
     matcher = extractors.actors
-    found = sum(len(_names_of_state_agree(matcher, text)) for text in _dev_texts())
+    found = sum(len(_engine_agrees(matcher, matcher.name_of_state, t)) for t in _dev_texts())
     assert found > 0
     text = "Kim Yuna of South Korea won; Lydia J. Ko\n of the Philippines and Jean-Pierre of Korea"
-    assert [text[a:b] for a, b in _names_of_state_agree(matcher, text)] == [
+    assert [m.group("name") for m in _engine_agrees(matcher, matcher.name_of_state, text)] == [
         "Kim Yuna",
         "Lydia J. Ko",
     ]
@@ -239,23 +238,20 @@ def test_names_before_of_state_found_backwards_as_the_regex_finds_them(extractor
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.sampled_from(NAME_OF_STATE_PIECES), max_size=30), st.sampled_from([" ", ""]))
 def test_names_before_of_state_on_generated_text(extractors, pieces, glue):
-    _names_of_state_agree(extractors.actors, glue.join(pieces))
+    _engine_agrees(extractors.actors, extractors.actors.name_of_state, glue.join(pieces))
 
 
-def test_title_patterns_tried_at_title_starts_give_the_finditer_matches(extractors):
+def test_title_patterns_give_the_finditer_matches(extractors):
     from tests.test_issues import _dev_texts
     from transforms.actors import TITLE_NAME
-    from transforms.triggers import WordIndex, matches_from
 
     matcher = extractors.actors
-    found = 0
     texts = [*_dev_texts(), "Deputy Prime Minister Choo Kyung-ho and former Defense Minister Lee"]
-    for text in texts:
-        starts = matcher._title_starts(WordIndex(text))
-        for pattern in (TITLE_NAME, matcher.title_surname):
-            fast = [m.span() for m in matches_from(pattern, text, starts)]
-            assert fast == [m.span() for m in pattern.finditer(text)], text[:80]
-            found += len(fast)
+    found = sum(
+        len(_engine_agrees(matcher, pattern, text))
+        for text in texts
+        for pattern in (TITLE_NAME, matcher.title_surname)
+    )
     assert found > 0
 
 

@@ -13,7 +13,7 @@ def _all_patterns(reference):
     from transforms.pipeline import Extractors
 
     ex = Extractors.build(reference)
-    return ex, list(dict.fromkeys([*ex.gate.gated, *ex.gate.always]))
+    return ex, list(dict.fromkeys([*ex.matcher.gate.gated, *ex.matcher.gate.always]))
 
 
 def _assert_superset(gate, patterns, text):
@@ -27,17 +27,17 @@ def _assert_superset(gate, patterns, text):
 
 def test_gate_keeps_every_pattern_that_matches_the_dev_texts(reference):
     ex, patterns = _cached(reference)
-    assert len(ex.gate.gated) > 0.9 * len(patterns)  # nearly all go through the automaton
+    assert len(ex.matcher.gate.gated) > 0.9 * len(patterns)  # nearly all go through the automaton
     for text in _dev_texts():
-        _assert_superset(ex.gate, patterns, text)
+        _assert_superset(ex.matcher.gate, patterns, text)
 
 
 def test_gate_prunes_on_text_about_something_else(reference):
     ex, patterns = _cached(reference)
     text = "The home team won the cup final on penalties after a goalless draw in the rain."
-    possible = ex.gate.possible(text)
+    possible = ex.matcher.gate.possible(text)
     assert len(possible) < len(patterns) / 4
-    assert possible >= ex.gate.always
+    assert possible >= ex.matcher.gate.always
 
 
 # Non-ASCII characters of every kind the ASCII stand-ins handle: letters, a Korean syllable,
@@ -63,7 +63,7 @@ ODD = [
 def test_gate_keeps_every_match_on_generated_text(reference, words, glue):
     ex, patterns = _cached(reference)
     text = glue.join(words) if glue else " ".join(words)
-    _assert_superset(ex.gate, patterns, text)
+    _assert_superset(ex.matcher.gate, patterns, text)
 
 
 _CACHE: dict[int, tuple] = {}
@@ -77,7 +77,7 @@ def _cached(reference):
 
 
 def test_ascii_folds_list_every_character_that_case_folds_to_ascii():
-    from transforms.gate import ASCII_FOLDS
+    from transforms.engine.prefilter import ASCII_FOLDS
 
     letters = re.compile("[a-z]", re.IGNORECASE)
     found = {
@@ -89,7 +89,7 @@ def test_ascii_folds_list_every_character_that_case_folds_to_ascii():
 
 
 def test_unsafe_patterns_are_not_gated():
-    from transforms.gate import PatternGate, gateable
+    from transforms.engine.prefilter import PatternGate, gateable
 
     assert gateable(re.compile(r"\b(?:cost|burden)[\s-]+sharing\b", re.I))
     assert gateable(re.compile(r"\bChina\b[^.]{0,80}\brise\b"))
@@ -104,7 +104,7 @@ def test_unsafe_patterns_are_not_gated():
 
 
 def test_non_ascii_literals_are_scanned_for_as_their_stand_ins():
-    from transforms.gate import PatternGate, gateable, scan_source
+    from transforms.engine.prefilter import PatternGate, gateable, scan_source
 
     assert scan_source("Séoul ©|[’']s") == b"S\\x5foul \\x1a|[\\x1a']s"
     assert scan_source(r"\\©") == b"\\\\\\x1a"  # an escaped backslash, then the literal
@@ -121,7 +121,7 @@ def test_non_ascii_literals_are_scanned_for_as_their_stand_ins():
 def test_a_case_insensitive_non_ascii_literal_meets_only_its_own_stand_in():
     # Every character that Python matches with a non-ASCII literal under IGNORECASE has the
     # literal's stand-in, up to ASCII case (which the automaton ignores then too).
-    from transforms.gate import _TO_ASCII
+    from transforms.engine.prefilter import _TO_ASCII
 
     def stand_in(ch: str) -> str:
         return chr(_TO_ASCII[ord(ch)]).lower()
@@ -150,7 +150,7 @@ def test_a_case_insensitive_non_ascii_literal_meets_only_its_own_stand_in():
     st.sampled_from(["", " ", "\u00a0"]),
 )
 def test_gate_keeps_non_ascii_literal_patterns_that_match(words, glue):
-    from transforms.gate import PatternGate
+    from transforms.engine.prefilter import PatternGate
 
     patterns = [
         re.compile(r"\bSéoul\b"),
@@ -164,7 +164,7 @@ def test_gate_keeps_non_ascii_literal_patterns_that_match(words, glue):
 
 
 def test_possible_ids_name_every_object_of_equal_patterns():
-    from transforms.gate import PatternGate
+    from transforms.engine.prefilter import PatternGate
 
     def fresh(source: str) -> re.Pattern[str]:
         re.purge()  # re caches compiled patterns: purge to get a second, equal object
@@ -183,12 +183,13 @@ def test_possible_ids_name_every_object_of_equal_patterns():
 
 
 def test_actor_patterns_tried_at_trigger_positions_give_the_finditer_matches(reference):
-    from transforms.triggers import WordIndex
+    from transforms.engine.triggers import WordIndex, pattern_triggers
 
     ex, _ = _cached(reference)
     for text in _dev_texts():
         index = WordIndex(text)
-        for pattern, keys in ex.actors.triggers.items():
+        for pattern in ex.actors.patterns:
+            keys = pattern_triggers(pattern)
             fast = [m.span() for m in index.finditer(pattern, keys)]
             assert fast == [m.span() for m in pattern.finditer(text) if m.end() > m.start()], (
                 pattern.pattern[:80]
@@ -218,11 +219,11 @@ def test_gate_scans_from_many_threads_at_once(reference):
 
     ex, _ = _cached(reference)
     texts = [" ".join(_dev_texts()[i::8]) for i in range(8)] * 8  # long scans overlap
-    expected = [ex.gate.possible(t) for t in texts]
+    expected = [ex.matcher.gate.possible(t) for t in texts]
     interval = sys.getswitchinterval()
     sys.setswitchinterval(1e-6)  # threads switch inside the match callbacks, mid-scan
     try:
         with ThreadPoolExecutor(max_workers=8) as pool:
-            assert list(pool.map(ex.gate.possible, texts)) == expected
+            assert list(pool.map(ex.matcher.gate.possible, texts)) == expected
     finally:
         sys.setswitchinterval(interval)

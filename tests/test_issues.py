@@ -198,14 +198,16 @@ def _dev_texts():
 
 
 def test_trigger_positions_give_exactly_the_finditer_matches(reference):
-    from transforms.triggers import WordIndex
+    from transforms.engine.triggers import WordIndex, pattern_triggers
 
     rules = [r for c in reference.taxonomy.codes.values() for r in c.rules]
-    assert sum(r.triggers is not None for r in rules) / len(rules) > 0.8  # most rules are indexed
+    keys = {r.rule_id + r.pattern.pattern: pattern_triggers(r.pattern) for r in rules}
+    assert sum(k is not None for k in keys.values()) / len(keys) > 0.8  # most rules are indexed
     for text in _dev_texts():
         index = WordIndex(text)
         for rule in rules:
-            fast = [m.span() for m in index.finditer(rule.pattern, rule.triggers)]
+            triggers = keys[rule.rule_id + rule.pattern.pattern]
+            fast = [m.span() for m in index.finditer(rule.pattern, triggers)]
             assert fast == [m.span() for m in rule.pattern.finditer(text) if m.end() > m.start()], (
                 rule.rule_id
             )
@@ -213,7 +215,7 @@ def test_trigger_positions_give_exactly_the_finditer_matches(reference):
 
 def test_trigger_positions_hold_after_letters_whose_lower_case_is_longer():
     # "İ".lower() is two characters: an index of text.lower() put every later word one off.
-    from transforms.triggers import WordIndex, pattern_triggers
+    from transforms.engine.triggers import WordIndex, pattern_triggers
 
     text = "Talks in İzmir and İstanbul: a nuclear test, NUCLEAR tests and ſtrike drills."
     index = WordIndex(text)
@@ -269,7 +271,7 @@ WORDS = [
 @settings(max_examples=1000)
 @given(st.text(alphabet="aZ9_ .u-s\x00\n'", max_size=30))
 def test_ascii_word_index_is_the_word_scan(text):
-    from transforms.triggers import WORD, ascii_word_starts, word_starts
+    from transforms.engine.triggers import WORD, ascii_word_starts, word_starts
 
     lower = text.lower()
     by_prefix = ascii_word_starts(lower)
@@ -334,7 +336,7 @@ def _trigger_patterns(draw):
     st.sampled_from([" ", "-", "", "  ", "\t", " \n ", "\u00a0"]),
 )
 def test_trigger_keys_give_the_finditer_matches_of_any_pattern(pattern, words, glue):
-    from transforms.triggers import WordIndex, pattern_triggers
+    from transforms.engine.triggers import WordIndex, pattern_triggers
 
     text = glue.join(words)
     fast = [m.span() for m in WordIndex(text).finditer(pattern, pattern_triggers(pattern))]
@@ -342,7 +344,7 @@ def test_trigger_keys_give_the_finditer_matches_of_any_pattern(pattern, words, g
 
 
 _needs_c = pytest.mark.skipif(
-    not __import__("transforms.triggers").triggers.IN_C,
+    __import__("transforms.engine.native").engine.native.C is None,
     reason="no compiled build in this checkout (no C compiler)",
 )
 # Word characters of several kinds: ASCII, letters whose lower case differs in length or
@@ -355,8 +357,8 @@ _WIDE_TEXT = st.text(alphabet="aZ9_ .-u\x00\nİſKΣσς日本٣²\u0301é\U0001
 @settings(max_examples=1500, deadline=None)
 @given(_WIDE_TEXT)
 def test_the_c_word_index_is_the_python_one(text):
-    from transforms import _wordscan
-    from transforms.triggers import fold, word_starts
+    from transforms.engine.native import C as _wordscan
+    from transforms.engine.triggers import fold, word_starts
 
     lower = fold(text)
     by_prefix = _wordscan.word_starts(lower)
@@ -373,8 +375,8 @@ def test_the_c_word_index_is_the_python_one(text):
     st.sampled_from([" ", "-", "", "  ", "\t", " \n ", "\u00a0", "\u3000"]),
 )
 def test_the_c_candidates_and_matches_are_the_python_ones(pattern, words, glue):
-    from transforms import _wordscan
-    from transforms.triggers import (
+    from transforms.engine.native import C as _wordscan
+    from transforms.engine.triggers import (
         WordIndex,
         pattern_triggers,
         python_candidates,
@@ -398,7 +400,7 @@ def test_the_c_candidates_and_matches_are_the_python_ones(pattern, words, glue):
 
 @_needs_c
 def test_the_c_functions_refuse_wrong_arguments():
-    from transforms import _wordscan
+    from transforms.engine.native import C as _wordscan
 
     with pytest.raises(TypeError):
         _wordscan.word_starts(b"bytes")
@@ -413,7 +415,7 @@ def test_the_c_functions_refuse_wrong_arguments():
 
 
 def test_trigger_keys_are_the_literal_starts_in_their_case():
-    from transforms.triggers import pattern_triggers
+    from transforms.engine.triggers import pattern_triggers
 
     sensitive = pattern_triggers(re.compile(r"\b(?:U\.S\.|An|[Pp]resident)\s"))
     assert sensitive is not None and sensitive.exact
@@ -426,7 +428,7 @@ def test_trigger_keys_are_the_literal_starts_in_their_case():
 
 
 def test_trigger_keys_reach_past_white_space_to_the_next_word():
-    from transforms.triggers import GAP, WordIndex, key_at, pattern_triggers
+    from transforms.engine.triggers import GAP, WordIndex, key_at, pattern_triggers
 
     quad = pattern_triggers(re.compile(r"\b(?:the\s+)?Quad\b", re.IGNORECASE))
     assert quad is not None and quad.keys == {f"the{GAP}quad", "quad"}
@@ -449,7 +451,7 @@ def test_trigger_keys_reach_past_white_space_to_the_next_word():
 
 
 def test_trigger_keys_reach_through_optional_parts_and_hyphens():
-    from transforms.triggers import GAP, HYPHEN_GAP, MAX_KEYS, key_at, pattern_triggers
+    from transforms.engine.triggers import GAP, HYPHEN_GAP, MAX_KEYS, key_at, pattern_triggers
 
     def keys(source: str, flags: int = re.IGNORECASE) -> set[str]:
         triggers = pattern_triggers(re.compile(source, flags))
@@ -485,13 +487,14 @@ def test_trigger_keys_reach_through_optional_parts_and_hyphens():
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(WORDS), max_size=40), st.sampled_from(["", " ", "x", "-"]))
 def test_trigger_positions_match_finditer_on_generated_text(reference, words, glue):
-    from transforms.triggers import WordIndex
+    from transforms.engine.triggers import WordIndex, pattern_triggers
 
     text = glue.join(words) if glue else " ".join(words)
     index = WordIndex(text)
     for code in reference.taxonomy.codes.values():
         for rule in code.rules:
-            fast = [m.span() for m in index.finditer(rule.pattern, rule.triggers)]
+            triggers = pattern_triggers(rule.pattern)
+            fast = [m.span() for m in index.finditer(rule.pattern, triggers)]
             assert fast == [m.span() for m in rule.pattern.finditer(text) if m.end() > m.start()], (
                 rule.rule_id
             )

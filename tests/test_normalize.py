@@ -203,21 +203,6 @@ def test_strip_boilerplate_keeps_the_rule_as_written(reference, lines, rule_set)
     )
 
 
-def test_rule_gate_skips_the_rules_a_text_cannot_meet(reference):
-    from transforms.normalize import rule_gate
-
-    gate = rule_gate(reference.boilerplate)
-    ids = [r.rule_id for r in reference.boilerplate]
-    prose = "Seoul and Washington met on Friday.\n\nThey talked about the alliance."
-    possible = {ids[i] for i in gate.possible(prose)}
-    assert "copyright" not in possible and "subscription_prompt" not in possible
-    assert len(possible) <= 3  # the look-ahead dateline rule, rules that fit any short line
-    assert {"copyright", "nav_menu"} <= {ids[i] for i in gate.possible("© 2024\nA | B | C")}
-    custom = _custom_rules()
-    always = {custom[i].rule_id for i in rule_gate(custom).always}
-    assert always == {"ahead", "behind"}  # look-arounds could see past the line
-
-
 def test_menu_and_breadcrumb_lines_are_removed(reference):
     text = (
         "Home | Politics | North Korea | Defense\nHome > National > Diplomacy\n"

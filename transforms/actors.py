@@ -4,12 +4,11 @@ import bisect
 import functools
 import re
 import string
-from collections.abc import Iterable, Iterator, Sequence, Set
+from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
 
-from transforms.gate import LiteralScanner
+from transforms import engine
 from transforms.reference import Gazetteer, Person
-from transforms.triggers import WORD, WordIndex, matches_from, pattern_triggers
 
 # Resolution labels recorded on every actor mention.
 R_NAME = "gazetteer_name"
@@ -59,9 +58,6 @@ NAME = r"[A-Z][a-z]+(?:[-'][A-Za-z]+)?(?: [A-Z]\.)?(?: (?:[A-Z][a-z]+(?:-[a-z]+)
 TITLE_NAME = re.compile(
     rf"(?<![\w-]){TITLES}\s+(?:of\s+[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*\s+)?(?P<name>{NAME})\b"
 )
-# Where a title starts: both title patterns (TITLE_NAME, ActorMatcher.title_surname) are tried
-# only there, the long title alternation tried once per word instead of once per pattern.
-TITLE_START = re.compile(rf"(?<![\w-]){TITLES}\s")
 # Role nouns next to a name set off by commas, after it ("X, the defense minister") or before
 # it ("his counterpart, X, said"); each pattern adds its own.
 ROLE_NOUNS = (
@@ -323,7 +319,6 @@ def _leftmost_longest(
             start < last_end
             or (start and (_is_word_char(text[start - 1]) or text[start - 1] == "."))
             or (stop < len(text) and _is_word_char(text[stop]))
-            or not text.startswith(literal, start)
         ):
             continue
         found.append((start, stop, literal))
@@ -366,12 +361,14 @@ class ActorMatcher:
             for surface in s.bodies:
                 self._add(surface, "state", s.iso3, R_BODY, 1)
         # Surfaces that start with a word character (a match must start a word).
-        self.scanner = LiteralScanner([s for s in self.surfaces if _is_word_char(s[0])])
+        self.surface_finder = engine.compile_literals(
+            [s for s in self.surfaces if _is_word_char(s[0])]
+        )
         self.by_surname: dict[str, list[Person]] = {}
         for p in gazetteer.people.values():
             self.by_surname.setdefault(p.surname, []).append(p)
         self.alone_surnames = {p.surname for p in gazetteer.people.values() if p.surname_alone}
-        self.surname_scanner = LiteralScanner(sorted(self.by_surname))
+        self.surname_finder = engine.compile_literals(sorted(self.by_surname))
         leaders = sorted(
             {p.surname for p in gazetteer.people.values() if p.leader}, key=len, reverse=True
         )
@@ -393,8 +390,6 @@ class ActorMatcher:
         )
         of_state = rf"of\s+(?:the\s+)?(?:{'|'.join(re.escape(n) for n in state_names)})(?![\w-])"
         self.name_of_state = re.compile(rf"(?<![\w-])(?P<name>{NAME})\s+{of_state}")
-        # Its matches are found from the "of <state>" after the name (see _names_of_state).
-        self.of_state = re.compile(rf"(?<![\w-]){of_state}")
         # Korean names in news style: surname + hyphenated given name ("Park In-bee"), or the
         # given name first ("Min-jun Park"), with the common Korean surnames and those of the
         # Koreans the gazetteer knows.
@@ -405,9 +400,8 @@ class ActorMatcher:
             reverse=True,
         )
         surnames = "|".join(re.escape(k) for k in korean_surnames)
-        # Two patterns, so each has trigger keys: the surname's, and the hyphenated given
-        # name's first letter ("Min-jun Park"; hyphenated words that are no names are dropped
-        # after the match, see NOT_A_GIVEN_NAME).
+        # Surname first ("Park In-bee") or given name first ("Min-jun Park"; hyphenated words
+        # that are no names are dropped after the match, see NOT_A_GIVEN_NAME).
         self.korean_name = re.compile(
             rf"(?<![\w-])(?P<name>(?:{surnames}) {KOREAN_GIVEN.pattern})(?![\w-])"
         )
@@ -415,8 +409,8 @@ class ActorMatcher:
             rf"\b(?P<name>[{string.ascii_uppercase}][a-z]{{0,5}}-[a-z]{{1,6}} (?:{surnames}))(?![\w-])"
         )
         self.ambiguous = {s.iso3 for s in gazetteer.states.values() if s.ambiguous}
-        # Where each pattern can start (see transforms.triggers): tried only at those words.
-        compiled = [
+        # Every pattern extraction runs over a whole text: what the engine compiles.
+        self.patterns = [
             self.leader_context,
             self.title_surname,
             TITLE_NAME,
@@ -426,18 +420,12 @@ class ActorMatcher:
             BYLINE,
             CREDIT,
             PHOTO_CREDIT,
-            self.of_state,
+            self.name_of_state,
             self.korean_name,
             self.korean_name_given_first,
             *(t for _, t in gazetteer.traps),
         ]
-        self.triggers = {p: pattern_triggers(p) for p in compiled}
-        # The same by id(): hashing a compiled pattern hashes its whole program (see gate).
-        self._keys = {id(p): self.triggers[p] for p in compiled}
-        title_keys = pattern_triggers(TITLE_START)
-        if title_keys is None:
-            raise ValueError("TITLES must start with words: the title patterns need their keys")
-        self.title_keys = title_keys
+        self.matcher = engine.compile_matcher(self.patterns)
         self._sitting: dict[int | None, dict[str, str]] = {}
 
     @functools.cached_property
@@ -446,41 +434,12 @@ class ActorMatcher:
         with (tests compare them); built only on demand, never on the hot path."""
         return _boundary_regex(tuple(self.surfaces))
 
-    def _title_starts(self, words: WordIndex) -> list[int]:
-        """Word starts where a title begins: every match of the title patterns starts at one."""
-        return [p for p in words.candidates(self.title_keys) if TITLE_START.match(words.text, p)]
-
-    def _names_of_state(self, words: WordIndex) -> list[re.Match[str]]:
-        """``name_of_state.finditer(text)``'s matches, found backwards from each "of <state>".
-
-        A name has no trigger keys (any capitalized word may start one), so the pattern would
-        be tried at every position; it ends right before the white space in front of "of", and
-        has at most three spaces, so its start is a capitalized word start after the fourth
-        space before that.
-        """
-        text = words.text
-        starts: set[int] = set()
-        for anchor in words.finditer(self.of_state, self._keys[id(self.of_state)]):
-            end = anchor.start()
-            while end and text[end - 1].isspace():
-                end -= 1
-            if end == anchor.start() or not ("a" <= text[end - 1] <= "z"):
-                continue  # a name ends in a lower-case letter, then white space
-            lo = end
-            for _ in range(4):
-                lo = text.rfind(" ", 0, lo)
-                if lo < 0:
-                    break
-            starts.update(
-                m.start() for m in WORD.finditer(text, lo + 1, end) if "A" <= m.group()[0] <= "Z"
-            )
-        return matches_from(self.name_of_state, text, sorted(starts))
-
     def _surface_matches(self, text: str) -> list[tuple[int, int, str]]:
         """Gazetteer surfaces in ``text``, leftmost-longest and non-overlapping (as the alternation
-        regex would find them): one Hyperscan pass over all of them."""
-        literals = self.scanner.literals
-        return _leftmost_longest(text, ((a, b, literals[i]) for a, b, i in self.scanner.scan(text)))
+        regex ``pattern`` would find them)."""
+        literals = self.surface_finder.literals
+        hits = self.surface_finder.occurrences(text)
+        return _leftmost_longest(text, ((a, b, literals[i]) for a, b, i in hits))
 
     def _add(self, surface: str, kind: str, actor_id: str, resolution: str, priority: int) -> None:
         surface = surface.strip()
@@ -515,34 +474,15 @@ class ActorMatcher:
         text: str,
         sentences: Sequence[tuple[int, int]],
         year: int | None,
-        words: WordIndex | None = None,
-        possible: Set[int] | None = None,
+        scan: engine.Scan | None = None,
     ) -> list[ActorMention]:
         """All actor mentions in ``text``; ``year`` (publication year) helps resolve surnames.
 
-        ``possible`` (``PatternGate.possible_ids``: patterns by ``id``) skips the patterns that
-        cannot match the text.
+        ``scan`` is the text's scan by a matcher that compiled ``patterns`` (the pipeline
+        shares one with issue extraction); without it one is made.
         """
         gaz = self.gazetteer
-        words = words or WordIndex(text)
-        keys = self._keys
-
-        title_starts: list[int] | None = None  # found on first use, shared by both title patterns
-
-        def find(pattern: re.Pattern[str]) -> Iterator[re.Match[str]]:
-            # The gate knows "of <state>", which every name_of_state match contains.
-            gated = self.of_state if pattern is self.name_of_state else pattern
-            if possible is not None and id(gated) not in possible:
-                return
-            if pattern is self.name_of_state:
-                yield from self._names_of_state(words)
-            elif pattern is TITLE_NAME or pattern is self.title_surname:
-                nonlocal title_starts
-                if title_starts is None:
-                    title_starts = self._title_starts(words)
-                yield from matches_from(pattern, text, title_starts)
-            else:
-                yield from words.finditer(pattern, keys.get(id(pattern)))
+        find = (scan or self.matcher.scan(text)).matches
 
         cands: list[_Candidate] = []
         traps = [(m.start(), m.end()) for _, t in gaz.traps for m in find(t)]
@@ -653,11 +593,12 @@ class ActorMatcher:
         sitting = self._sitting_leaders(year)
         bare = set(surname_index) | self.alone_surnames | set(sitting)
         if bare:
-            # Gazetteer surnames in one Hyperscan pass; surnames of unknown people by str.find.
+            # Gazetteer surnames by the engine; surnames of unknown people by str.find.
+            surnames = self.surname_finder.literals
             hits = [
                 (a, b, lit)
-                for a, b, i in self.surname_scanner.scan(text)
-                if (lit := self.surname_scanner.literals[i]) in bare
+                for a, b, i in self.surname_finder.occurrences(text)
+                if (lit := surnames[i]) in bare
             ]
             hits += _occurrences(text, bare - self.by_surname.keys())
             for start, end, surname in _leftmost_longest(text, hits):

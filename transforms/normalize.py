@@ -8,7 +8,6 @@ from urllib.parse import urlsplit
 
 import ftfy
 
-from transforms.gate import PatternGate
 from transforms.reference import BoilerplateRule, Outlet
 
 _TRANSLATE = str.maketrans(
@@ -176,70 +175,6 @@ def _norm_key(line: str) -> str:
     return _NON_WORD_RUNS.sub(" ", line.lower()).strip()
 
 
-# Parts of a pattern that could see past the line it is tried on: around a line inside the
-# whole text they may decide otherwise than at the ends of the line alone.
-_UNBOUNDED_LOOK = re.compile(r"\(\?<?[=!]|\\[AZ]")
-
-
-class RuleGate:
-    """Which boilerplate rules may take some line of a text, from one Hyperscan pass over it.
-
-    Each pattern rule is scanned for as ``^(?:pattern)$`` (a prefix rule: ``^(?:pattern)``)
-    in multi-line mode, which finds every line the rule's own check on that line alone would
-    take (and maybe more). A rule whose pattern has a look-around or ``\\A``/``\\Z``, or that
-    the prefilter cannot prove safe, is always possible. On 1,000 benchmark articles
-    ``strip_boilerplate`` took 0.134 ms an article trying every rule on every line, and 0.087
-    with this gate and ``BLANK_RUNS``' literal start.
-    """
-
-    def __init__(self, rules: Sequence[BoilerplateRule]) -> None:
-        self.rules = tuple(rules)
-        finders: list[re.Pattern[str]] = []
-        owners: dict[int, int] = {}
-        always: set[int] = set()
-        for index, rule in enumerate(self.rules):
-            if rule.pattern is None:
-                continue  # a repeat rule: decided by the lines before, never by a pattern
-            finder = _line_finder(rule.pattern, prefix=rule.kind == "prefix")
-            if finder is None:
-                always.add(index)
-            else:
-                finders.append(finder)
-                owners[id(finder)] = index
-        self.gate = PatternGate(finders)
-        self.always = frozenset(always)
-        self._owners = owners
-
-    def possible(self, text: str) -> set[int]:
-        """Indexes of the pattern rules that may take a line of ``text``."""
-        owners = self._owners
-        return {owners[i] for i in self.gate.possible_ids(text)} | self.always
-
-
-def _line_finder(pattern: re.Pattern[str], prefix: bool) -> re.Pattern[str] | None:
-    """``pattern`` as the gate scans for it in the whole text; None when that cannot be sure."""
-    if _UNBOUNDED_LOOK.search(pattern.pattern):
-        return None
-    end = "" if prefix else "$"
-    try:
-        return re.compile(f"^(?:{pattern.pattern}){end}", pattern.flags | re.MULTILINE)
-    except re.error:  # a global inline flag must come first: keep the rule always possible
-        return None
-
-
-_GATES: dict[int, RuleGate] = {}
-
-
-def rule_gate(rules: Sequence[BoilerplateRule]) -> RuleGate:
-    """The ``RuleGate`` of ``rules``, built once per rules object (a run passes the same one)."""
-    gate = _GATES.get(id(rules))
-    if gate is None or gate.rules != tuple(rules):
-        if len(_GATES) >= 8:
-            _GATES.clear()
-        gate = _GATES[id(rules)] = RuleGate(rules)
-    return gate
-
-
 def strip_boilerplate(
     text: str, rules: Sequence[BoilerplateRule]
 ) -> tuple[str, tuple[RemovedLine, ...]]:
@@ -248,7 +183,6 @@ def strip_boilerplate(
     kept: list[str] = []
     seen_short: set[str] = set()
     last_removed_rule: str | None = None
-    possible = rule_gate(rules).possible(text)
     for number, line in enumerate(text.split("\n"), start=1):
         if not line:
             kept.append(line)
@@ -256,8 +190,7 @@ def strip_boilerplate(
         words = len(line.split())
         hit: BoilerplateRule | None = None
         key: str | None = None  # _norm_key(line), once needed
-        whole = True  # the line as the gate saw it (a prefix rule has not cut it)
-        for index, rule in enumerate(rules):
+        for rule in rules:
             if words > rule.max_words and rule.kind != "prefix":
                 continue  # a prefix rule is anchored: long paragraphs keep their dateline
             if rule.kind == "repeat":
@@ -268,7 +201,7 @@ def strip_boilerplate(
                     break
                 continue
             pattern = rule.pattern
-            if pattern is None or (whole and index not in possible):
+            if pattern is None:
                 continue
             if rule.kind == "line" or (rule.kind == "after" and last_removed_rule == rule.after):
                 if pattern.fullmatch(line):
@@ -280,7 +213,6 @@ def strip_boilerplate(
                     removed.append(RemovedLine(number, rule.rule_id, line[: m.end()].rstrip()))
                     line = line[m.end() :]
                     key = None
-                    whole = False
         if hit:
             removed.append(RemovedLine(number, hit.rule_id, line))
             last_removed_rule = hit.rule_id

@@ -4,14 +4,15 @@ import dataclasses
 import datetime as dt
 import hashlib
 import time
-from collections.abc import Container, Iterable, Iterator, Set
+from collections.abc import Container, Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import pyarrow as pa
 
+from transforms import engine
 from transforms.actors import ActorMatcher, ActorMention
 from transforms.errors import NormalizeError
-from transforms.gate import PatternGate
 from transforms.ingest import (
     InputFile,
     RawArticle,
@@ -23,6 +24,7 @@ from transforms.ingest import (
 from transforms.issues import (
     ArticleIssue,
     IssueMention,
+    RuleHit,
     decide_article_issues,
     find_issue_mentions,
 )
@@ -31,7 +33,6 @@ from transforms.normalize import normalize_text
 from transforms.reference import Reference
 from transforms.schema import TABLES, to_arrow
 from transforms.sentences import split_sentences
-from transforms.triggers import WordIndex
 
 KOREAS = frozenset({"KOR", "PRK"})
 # Characters of decoded text an article may have. Extraction time grows faster than the
@@ -46,14 +47,14 @@ class Extractors:
 
     reference: Reference
     actors: ActorMatcher
-    gate: PatternGate
+    matcher: engine.Matcher  # the issue rules' and the actor patterns, one scan per text
 
     @classmethod
     def build(cls, reference: Reference) -> "Extractors":
-        """Compile the matchers for ``reference``, and one prefilter over all their patterns."""
+        """Compile the matchers for ``reference`` on the selected engine."""
         actors = ActorMatcher(reference.gazetteer)
-        rules = [r.pattern for c in reference.taxonomy.codes.values() for r in c.rules]
-        return cls(reference, actors, PatternGate(rules + list(actors.triggers)))
+        patterns = reference.taxonomy.patterns + actors.patterns
+        return cls(reference, actors, engine.compile_matcher(patterns))
 
     @property
     def taxonomy_version(self) -> str:
@@ -207,22 +208,7 @@ def process_article(
     t1 = time.perf_counter()
     clock["normalize"] = clock.get("normalize", 0.0) + t1 - t0
     year = norm.published_at.year if norm.published_at else None
-    tax = ref.taxonomy
-    words = WordIndex(text)  # shared by actor and issue matching
-    possible = ex.gate.possible_ids(text)  # the patterns worth trying on this text
-    actors = ex.actors.extract(text, sentences, year, words, possible)
-    countries: dict[int, set[str]] = {}
-    for a in actors:
-        if a.country_code:
-            countries.setdefault(a.sentence_index, set()).add(a.country_code)
-    # About Korea: a Korean place or word, or any Korean actor ("Park Geun-hye", "the ROK").
-    relevant = bool(tax.relevance.search(text)) or any(a.country_code in KOREAS for a in actors)
-    # An article not about Korea gets no issue codes, so none of its mentions would be kept:
-    # they are not looked for (~0.9 ms of an article's ~3.6).
-    mentions = (
-        find_issue_mentions(text, sentences, tax, countries, words, possible) if relevant else []
-    )
-    issues = decide_article_issues(mentions, len(sentences), tax, relevant)
+    actors, relevant, issues, mentions = extract_article(text, sentences, year, ex)
     assigned = {i.issue_code for i in issues}
     mentions = [m for m in mentions if m.issue_code in assigned]
     clock["extract"] = clock.get("extract", 0.0) + time.perf_counter() - t1
@@ -260,6 +246,39 @@ def process_article(
         "actor_issue_links": link_actors_to_issues(actors, mentions),
     }
     return ArticleRows(article, tuples)
+
+
+class Extraction(NamedTuple):
+    """What extraction found in one normalized text."""
+
+    actors: list[ActorMention]
+    relevant: bool  # about Korea: only such an article gets issue codes
+    issues: list[ArticleIssue]
+    mentions: list[IssueMention]  # every counted rule hit, of assigned codes or not
+
+
+def extract_article(
+    text: str,
+    sentences: Sequence[tuple[int, int]],
+    year: int | None,
+    ex: Extractors,
+    trace: list[RuleHit] | None = None,
+) -> Extraction:
+    """Actors, then issue rule hits and the codes they add up to (``trace``: see
+    ``find_issue_mentions``)."""
+    tax = ex.reference.taxonomy
+    scan = ex.matcher.scan(text)  # shared by actor and issue matching
+    actors = ex.actors.extract(text, sentences, year, scan)
+    countries: dict[int, set[str]] = {}
+    for a in actors:
+        if a.country_code:
+            countries.setdefault(a.sentence_index, set()).add(a.country_code)
+    # About Korea: a Korean place or word, or any Korean actor ("Park Geun-hye", "the ROK").
+    relevant = bool(tax.relevance.search(text)) or any(a.country_code in KOREAS for a in actors)
+    # An article not about Korea gets no issue codes, so its rules are not run.
+    mentions = find_issue_mentions(text, sentences, tax, countries, scan, trace) if relevant else []
+    issues = decide_article_issues(mentions, len(sentences), tax, relevant)
+    return Extraction(actors, relevant, issues, mentions)
 
 
 def link_actors_to_issues(

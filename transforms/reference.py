@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from transforms.errors import ReferenceDataError
-from transforms.triggers import Triggers, pattern_triggers
 
 _ACRONYM = re.compile(r"[A-Z]{2}")
 _WORD = re.compile(r"[A-Za-z]+")
@@ -31,8 +30,6 @@ class IssueRule:
     # ``requires`` may also hold in the previous sentence ("the test", "the regime" go on
     # from a sentence that named North Korea).
     carry: bool = False
-    # Literal word starts every match begins with (see transforms.triggers); None: scan all.
-    triggers: Triggers | None = None
 
     def context_holds(
         self,
@@ -43,12 +40,27 @@ class IssueRule:
     ) -> bool:
         """Whether ``requires`` (regex or actor) holds in the sentence (or, for a ``carry`` rule,
         in the one before it), and no ``unless`` holds in the sentence."""
+        return self.context_failure(sentence, countries, previous, previous_countries) is None
+
+    def context_failure(
+        self,
+        sentence: str,
+        countries: frozenset[str] | set[str],
+        previous: str = "",
+        previous_countries: frozenset[str] | set[str] = frozenset(),
+    ) -> str | None:
+        """Why the context does not hold (None when it does): for ``alliance explain``."""
         if (self.requires or self.requires_actors) and not (
             self._required(sentence, countries)
             or (self.carry and self._required(previous, previous_countries))
         ):
-            return False
-        return not any(u.search(sentence) for u in self.unless)
+            needed = [r.pattern for r in self.requires] + sorted(self.requires_actors)
+            where = "the sentence or the one before" if self.carry else "the sentence"
+            return f"requires one of {needed} in {where}"
+        for u in self.unless:
+            if u.search(sentence):
+                return f"unless {u.pattern!r} holds in the sentence"
+        return None
 
     def _required(self, sentence: str, countries: frozenset[str] | set[str]) -> bool:
         return any(r.search(sentence) for r in self.requires) or bool(
@@ -79,6 +91,11 @@ class Taxonomy:
     def labels(self) -> dict[str, str]:
         """Code -> human label."""
         return {c.code: c.label for c in self.codes.values()}
+
+    @property
+    def patterns(self) -> list[re.Pattern[str]]:
+        """Every rule's pattern: what the engine compiles for this taxonomy."""
+        return [r.pattern for c in self.codes.values() for r in c.rules]
 
 
 @dataclass(frozen=True)
@@ -267,7 +284,7 @@ def parse_taxonomy(data: Mapping[str, Any]) -> Taxonomy:
                 group = [t for t in terms if bool(_ACRONYM.search(t)) == sensitive]
                 if group:
                     group.sort(key=len, reverse=True)
-                    # Boundaries outside the alternation: only word starts are tried (fast).
+                    # Boundaries outside the alternation: a match starts and ends a word.
                     body = "|".join(f"(?:{term_body(t)})" for t in group)
                     source = rf"(?<![\w-])(?:{body})(?![\w-])"
                     patterns.append(_compile(source, where, 0 if sensitive else re.IGNORECASE))
@@ -284,10 +301,7 @@ def parse_taxonomy(data: Mapping[str, Any]) -> Taxonomy:
             if not isinstance(carry, bool):
                 raise ReferenceDataError(f"{where}: carry must be true or false")
             rules.extend(
-                IssueRule(
-                    rid, code, p, weight, requires, unless, actors, carry, pattern_triggers(p)
-                )
-                for p in patterns
+                IssueRule(rid, code, p, weight, requires, unless, actors, carry) for p in patterns
             )
         negatives = tuple(
             (n["id"], _compile(n["regex"], f"taxonomy {code}/{n['id']}", re.IGNORECASE))

@@ -2,12 +2,7 @@
 
 import re
 
-try:  # the same splitting in C: built with the mypyc modules (scripts/compile_native.py)
-    from transforms import _wordscan
-
-    IN_C = True
-except ImportError:  # no compiled build, or one that no longer matches the sources
-    IN_C = False
+from transforms import engine
 
 # Tokens that end with a period but do not end a sentence.
 ABBREVIATIONS = frozenset(
@@ -98,11 +93,12 @@ def _is_abbreviation(text: str, dot: int) -> bool:
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """Return (start, end) spans of sentences; lines and paragraphs also end sentences.
 
-    In C when the native build is there (``_wordscan.c``: 1,000 benchmark articles took
-    0.15 ms an article in mypyc's Python); ``python_split_sentences`` is what it must give.
+    The engine's C kernel when it runs one; ``python_split_sentences`` is what it must give.
     """
-    if IN_C:
-        return _wordscan.split_sentences(text, ABBREVIATIONS)
+    in_c = engine.kernel("split_sentences")
+    if in_c is not None:
+        spans: list[tuple[int, int]] = in_c(text, ABBREVIATIONS)
+        return spans
     return python_split_sentences(text)
 
 

@@ -1,10 +1,9 @@
 """Whether mention rows' offsets slice their article's text back to their matched text.
 
 Offsets count code points of ``articles.text`` (Python ``str`` indices), while Arrow keeps the
-text as UTF-8: the check runs over the Arrow buffers in C (``_wordscan.offset_mismatches``)
-when the native build is there, else in Python (``python_offset_mismatches``, the reference
-the tests hold the C one to). For 1,000 benchmark articles' ~160,000 mention rows, the
-Python check took 80-88 ms, most of it making a Python object of every value.
+text as UTF-8: the fast engine checks the Arrow buffers in C (``_wordscan.offset_mismatches``)
+without making a Python object of every value; otherwise ``python_offset_mismatches`` runs,
+the reference the tests hold the C one to.
 """
 
 from collections.abc import Sequence
@@ -13,12 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-try:  # the same check in C: built with the mypyc modules (scripts/compile_native.py)
-    from transforms import _wordscan
-
-    IN_C = True
-except ImportError:  # no compiled build, or one that no longer matches the sources
-    IN_C = False
+from transforms import engine
 
 
 def python_offset_mismatches(
@@ -58,7 +52,8 @@ def offset_mismatches(
     whose span of the text of their article (``texts`` by ``article_ids``) is not their
     matched text, or that name no article in ``article_ids``, or have a null."""
     index = pc.index_in(row_article_ids, value_set=_array(article_ids))
-    if not IN_C:
+    in_c = engine.kernel("offset_mismatches")
+    if in_c is None:
         return python_offset_mismatches(
             _array(texts).to_pylist(),
             index.to_pylist(),
@@ -75,7 +70,7 @@ def offset_mismatches(
     )
     text_offsets, text_data = _utf8_buffers(text_array)
     matched_offsets, matched_data = _utf8_buffers(_array(matched))
-    bad = _wordscan.offset_mismatches(
+    bad = in_c(
         text_offsets,
         text_data,
         _int64(index),

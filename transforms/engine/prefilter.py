@@ -1,7 +1,7 @@
 """A one-pass prefilter: which of many regexes can match a text at all.
 
 Every issue rule and actor pattern is compiled into one Hyperscan automaton in *prefilter*
-mode; scanning a text once (C, ~0.1 ms for 5 KB) tells which patterns can match it, and only
+mode; scanning a text once tells which patterns can match it, and only
 those are run by Python's ``re``, which alone decides the matches and offsets. A prefilter may
 report a pattern that then does not match, but must never miss one. Three things keep it so:
 

@@ -11,10 +11,8 @@ those positions only, in order and skipping positions inside the previous match,
 exactly the matches of ``finditer``.
 
 The word index, the candidate positions and the match loop run in C (``_wordscan.c``)
-when the native build is there: on 1,000 benchmark articles 0.07 against 0.17 ms an
-article for the index, and extraction as a whole 2.18 against 2.54 ms. The Python
-functions here (``word_starts``, ``python_candidates``, ``python_matches_from``) are
-what the C ones must give, and run when it is not.
+when it is built; the Python functions here (``word_starts``, ``python_candidates``,
+``python_matches_from``) are what the C ones must give, and run when it is not.
 """
 
 import re
@@ -26,12 +24,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-try:  # the same functions in C: built with the mypyc modules (scripts/compile_native.py)
-    from transforms import _wordscan
+from transforms.engine.native import C as _wordscan
 
-    IN_C = True
-except ImportError:  # no compiled build, or one that no longer matches the sources
-    IN_C = False
+IN_C = _wordscan is not None  # else the Python functions here run
 
 KEY_LEN = 3  # characters of a word start the index is keyed by
 LONG_KEY = 12  # characters of a pattern's literal start kept to check at a candidate word
@@ -305,7 +300,7 @@ class WordIndex:
         # by_prefix[text[start : start + KEY_LEN], folded] = the starts of the words there
         # (a word shorter than KEY_LEN is keyed with what follows it: "u.s" for "U.S.").
         lower = self.lower = fold(text)  # keys of case-insensitive patterns are checked here
-        if IN_C:
+        if _wordscan is not None:
             self.by_prefix = _wordscan.word_starts(lower)
         else:
             self.by_prefix = ascii_word_starts(lower) if lower.isascii() else word_starts(lower)
@@ -316,7 +311,7 @@ class WordIndex:
     def candidates(self, triggers: Triggers) -> list[int]:
         """Sorted word starts whose text begins with one of the keys of ``triggers``."""
         source = self.text if triggers.exact else self.lower
-        find = _wordscan.candidates if IN_C else python_candidates
+        find = _wordscan.candidates if _wordscan is not None else python_candidates
         return find(self.by_prefix, self.by_letter, source, triggers.lookup, triggers.nested)
 
     def finditer(self, pattern: re.Pattern[str], triggers: Triggers | None) -> list[re.Match[str]]:
@@ -406,7 +401,7 @@ def ascii_word_starts(lower: str) -> dict[str, list[int]]:
 def matches_from(pattern: re.Pattern[str], text: str, starts: list[int]) -> list[re.Match[str]]:
     """``pattern.finditer(text)``'s non-empty matches when every one starts at one of the
     sorted ``starts``: tried there in order, skipping positions inside the previous match."""
-    if IN_C:
+    if _wordscan is not None:
         return _wordscan.matches_from(pattern, text, starts)
     return list(python_matches_from(pattern, text, starts))
 

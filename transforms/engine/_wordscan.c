@@ -1,7 +1,5 @@
-/* Per-article scans of transforms/triggers.py and transforms/sentences.py, in C.
- *
- * Each function here gives exactly what its Python counterpart gives (the tests compare
- * them on generated texts, and the row fingerprint compares whole runs):
+/* The engine's C kernels (transforms/engine): each gives exactly what its Python counterpart
+ * gives (tests/test_engine.py compares them on generated and real texts):
  *
  *   word_starts(lower)                  -> triggers.word_starts / ascii_word_starts
  *   candidates(by_prefix, by_letter, source, lookup, nested)
@@ -12,11 +10,15 @@
  *   offset_mismatches(text_offsets, text_data, index, starts, ends, matched_offsets,
  *                     matched_data)     -> offsets.python_offset_mismatches
  *
- * It is built by scripts/compile_native.py next to the mypyc modules and imported only
- * when that build matches the sources; otherwise triggers.py runs its Python code.
+ * Built by setup.py as an optional extension; the engine imports it only while this file's
+ * SHA-256 is the one it was built from (SOURCE_SHA256), and runs the Python otherwise.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+
+#ifndef WORDSCAN_SOURCE_SHA256
+#define WORDSCAN_SOURCE_SHA256 ""
+#endif
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -657,5 +659,13 @@ PyMODINIT_FUNC PyInit__wordscan(void) {
     str_lower = PyUnicode_InternFromString("lower");
     if (str_match == NULL || str_span == NULL || str_lower == NULL) return NULL;
     for (Py_UCS4 ch = 0; ch < 128; ch++) ascii_word[ch] = ch == '_' || Py_UNICODE_ISALNUM(ch);
-    return PyModule_Create(&module_def);
+    PyObject *module = PyModule_Create(&module_def);
+    if (module == NULL) return NULL;
+    /* The SHA-256 of this file when it was built (setup.py): the engine uses the module only
+       while the file still has it, so an edit is never run as a stale build. */
+    if (PyModule_AddStringConstant(module, "SOURCE_SHA256", WORDSCAN_SOURCE_SHA256) < 0) {
+        Py_DECREF(module);
+        return NULL;
+    }
+    return module;
 }
