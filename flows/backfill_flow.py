@@ -143,6 +143,7 @@ def backfill_flow(
         on_wait=lambda h: logger.warning("waiting for the writer lock held by %s", h),
     ):
         refuse_damaged(wh)
+        wh.ensure_tables()  # a warehouse of an older schema gets the new columns
         reference = load_reference()
         rows = select_articles(wh, since, until, reextract)
         old_ids = {r["article_id"] for r in rows}

@@ -123,6 +123,8 @@ def export_snapshot(
         "schema_version": SCHEMA_VERSION,
         "taxonomy_version": last["taxonomy_version"],
         "gazetteer_version": last["gazetteer_version"],
+        "normalizer_version": last.get("normalizer_version"),  # None: a run before schema 1.1
+        "code_version": last.get("code_version"),
         "tables": files,
         "how_to_load": "pandas.read_parquet('<table>.parquet') for each table; check sha256 first",
     }

@@ -33,6 +33,7 @@ from flows.rawstore import store_raw
 from flows.seeds import SEEDS_DIR, load_reference
 from flows.settings import Settings
 from flows.staging import StagedBatch, StagedRun, stage_batch
+from flows.version import code_version
 from flows.warehouse import Source, Warehouse, runs_json
 from transforms.errors import ValidationFailure, WarehouseError
 from transforms.pipeline import quarantine_row
@@ -139,6 +140,8 @@ def run_row_for(
         "taxonomy_version": reference.taxonomy.version,
         "gazetteer_version": reference.gazetteer.version,
         "schema_version": SCHEMA_VERSION,
+        "normalizer_version": reference.versions.get("normalizer"),
+        "code_version": code_version(),
         "status": "failed",
     }
 

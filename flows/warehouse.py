@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 from deltalake import DeltaTable, WriterProperties, write_deltalake
 from deltalake.exceptions import TableNotFoundError
+from deltalake.schema import Field
 
 from flows import deltafiles
 from transforms.errors import WarehouseError
@@ -85,13 +86,21 @@ class Warehouse:
         if _is_local(self.root):
             Path(self.root).mkdir(parents=True, exist_ok=True)
         for name, spec in TABLES.items():
-            if self.table(name) is None:
+            table = self.table(name)
+            if table is None:
                 write_deltalake(
                     self.uri(name),
                     spec.schema.empty_table(),
                     mode="append",
                     storage_options=dict(self.storage_options) or None,
                 )
+                continue
+            # A table written under an older schema gets the columns added since (nullable:
+            # its old rows have no value).
+            have = set(table.schema().to_arrow().names)
+            missing = [f for f in spec.schema if f.name not in have]
+            if missing:
+                table.alter.add_columns([Field.from_arrow(f.with_nullable(True)) for f in missing])
 
     def column_values(self, name: str, column: str) -> set[str]:
         """Distinct non-null values of one column (reads only that column)."""

@@ -133,6 +133,7 @@ def test_cli_help_is_complete():
         "doctor",
         "files",
         "export",
+        "explain",
         "report",
     }
     for name, cmd in sub.choices.items():

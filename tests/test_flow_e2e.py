@@ -1,11 +1,13 @@
 """End to end through Prefect: a temporary inbox into a temporary warehouse, twice."""
 
 import json
+import re
 import shutil
 
 import pytest
 from deltalake import DeltaTable
 
+from flows.seeds import load_reference
 from tests.conftest import SAMPLES
 from transforms.schema import ARTICLE_TABLES, TABLES
 
@@ -115,6 +117,9 @@ def test_tables_are_consistent_and_versioned(warehouse_run):
         == 1
     )
     assert runs.iloc[0]["taxonomy_version"] == first["taxonomy_version"]
+    # Every run names the normalizer seeds (which decide article_id) and the code it ran.
+    assert runs.iloc[0]["normalizer_version"] == load_reference().versions["normalizer"]
+    assert re.fullmatch(r"\d+\.\d+\.\d+\+g[0-9a-f]{7}(\.dirty)?", runs.iloc[0]["code_version"])
     assert set(articles["taxonomy_version"]) == {first["taxonomy_version"]}
     feed = articles[articles["source_kind"] == "jsonl"].iloc[0]
     assert (feed["outlet"], feed["title"], str(feed["published_at"])) == (

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
 ACTOR_TYPES = ("person", "state", "organization")
 QUARANTINE_STAGES = ("ingest", "normalize", "extract", "validate", "dedupe")
 
@@ -462,6 +462,22 @@ TABLES: dict[str, Table] = {
                 _TAX,
                 _GAZ,
                 _c("schema_version", S, False, "Version of this schema module", SCHEMA_VERSION),
+                _c(
+                    "normalizer_version",
+                    S,
+                    True,
+                    "Version of the normalizer seeds (boilerplate, outlets): a change alters "
+                    "articles.text and so article_id (null: a run before schema 1.1.0)",
+                    "1.4.0",
+                ),
+                _c(
+                    "code_version",
+                    S,
+                    True,
+                    "Version of the pipeline's code: package version, then the git commit "
+                    "when known, '.dirty' when the checkout had changes (null: before 1.1.0)",
+                    "0.1.0+g4695be9",
+                ),
                 _c(
                     "status",
                     S,
