@@ -10,8 +10,10 @@ import yaml
 from transforms.errors import ReferenceDataError
 from transforms.reference import (
     Reference,
+    parse_abbreviations,
     parse_boilerplate,
     parse_gazetteer,
+    parse_lexicon,
     parse_outlets,
     parse_taxonomy,
 )
@@ -25,8 +27,9 @@ SEED_GROUPS = {
         "gazetteer/people.csv",
         "gazetteer/organizations.csv",
         "gazetteer/traps.yaml",
+        "gazetteer/lexicon.yaml",
     ),
-    "normalizer": ("boilerplate.yaml", "outlets.yaml"),
+    "normalizer": ("boilerplate.yaml", "outlets.yaml", "sentences.yaml"),
 }
 
 
@@ -80,9 +83,15 @@ def load_reference(seeds_dir: Path = SEEDS_DIR) -> Reference:
         _csv(gaz_dir / "people.csv"),
         _csv(gaz_dir / "organizations.csv"),
         (_yaml(gaz_dir / "traps.yaml") or {}).get("traps", []),
+        parse_lexicon(_yaml(gaz_dir / "lexicon.yaml") or {}),
     )
     boilerplate = parse_boilerplate((_yaml(seeds_dir / "boilerplate.yaml") or {}).get("rules", []))
     outlets = parse_outlets((_yaml(seeds_dir / "outlets.yaml") or {}).get("outlets", []))
     return Reference(
-        taxonomy, gazetteer, boilerplate, outlets, {k: v["version"] for k, v in versions.items()}
+        taxonomy,
+        gazetteer,
+        boilerplate,
+        outlets,
+        {k: v["version"] for k, v in versions.items()},
+        parse_abbreviations(_yaml(seeds_dir / "sentences.yaml") or {}),
     )

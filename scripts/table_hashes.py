@@ -25,11 +25,14 @@ from transforms.schema import ARTICLE_TABLES, TABLES
 
 # Columns that name the run or the moment, not the content.
 VOLATILE = {"run_id", "ingested_at", "quarantined_at"}
+# The seed versions stamped on rows: left out with --ignore-versions, to compare the rows of
+# a change that moved or reworded seeds (and so bumped their versions) without changing them.
+VERSIONS = {"taxonomy_version", "gazetteer_version"}
 
 
-def table_hash(frame: pd.DataFrame, key: tuple[str, ...]) -> str:
-    """SHA-256 of the rows sorted by ``key``, volatile columns left out."""
-    frame = frame.drop(columns=[c for c in frame.columns if c in VOLATILE])
+def table_hash(frame: pd.DataFrame, key: tuple[str, ...], leave_out: set[str] = VOLATILE) -> str:
+    """SHA-256 of the rows sorted by ``key``, the ``leave_out`` columns left out."""
+    frame = frame.drop(columns=[c for c in frame.columns if c in leave_out])
     frame = frame[sorted(frame.columns)]
     frame = frame.sort_values(list(key), kind="stable").reset_index(drop=True)
     digest = hashlib.sha256()
@@ -39,7 +42,7 @@ def table_hash(frame: pd.DataFrame, key: tuple[str, ...]) -> str:
     return digest.hexdigest()
 
 
-def run_and_hash(inbox: Path, engine: str) -> dict[str, str]:
+def run_and_hash(inbox: Path, engine: str, leave_out: set[str] = VOLATILE) -> dict[str, str]:
     with tempfile.TemporaryDirectory(prefix="alliance-hash-") as tmp:
         warehouse = Path(tmp) / "warehouse"
         env = dict(os.environ, ALLIANCE_ENGINE=engine, ALLIANCE_WATCHDOG="0")
@@ -62,7 +65,7 @@ def run_and_hash(inbox: Path, engine: str) -> dict[str, str]:
                 key: tuple[str, ...] = ("source_uri", "stage", "reason")
             else:
                 key = TABLES[name].key
-            out[name] = table_hash(frame, key)
+            out[name] = table_hash(frame, key, leave_out)
         return out
 
 
@@ -71,8 +74,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("inboxes", nargs="+", type=Path)
     parser.add_argument("--engine", default=os.environ.get("ALLIANCE_ENGINE", "fast"))
     parser.add_argument("--out", type=Path)
+    parser.add_argument(
+        "--ignore-versions", action="store_true", help="leave the seed version columns out"
+    )
     args = parser.parse_args(argv)
-    result = {str(inbox): run_and_hash(inbox, args.engine) for inbox in args.inboxes}
+    leave_out = VOLATILE | VERSIONS if args.ignore_versions else VOLATILE
+    result = {str(inbox): run_and_hash(inbox, args.engine, leave_out) for inbox in args.inboxes}
     text = json.dumps(result, indent=2, sort_keys=True)
     if args.out:
         args.out.write_text(text + "\n")

@@ -16,6 +16,7 @@ for key, value in {
     os.environ.setdefault(key, value)
 
 from flows.seeds import load_reference  # noqa: E402
+from transforms import sentences  # noqa: E402
 from transforms.pipeline import Extractors  # noqa: E402
 
 # Lines the quality tests want shown after the run (make test prints them, pass or fail).
@@ -24,6 +25,13 @@ QUALITY_REPORT: list[str] = []
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
 SAMPLES = REPO / "seeds" / "articles"
+# The sentence abbreviations of the bundled seeds (seeds/sentences.yaml).
+ABBREVIATIONS = load_reference().abbreviations
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """``transforms.sentences.split_sentences`` with the bundled seeds' abbreviations."""
+    return sentences.split_sentences(text, ABBREVIATIONS)
 
 
 @pytest.fixture(scope="session")

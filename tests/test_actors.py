@@ -3,7 +3,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.sentences import split_sentences
+from tests.conftest import split_sentences
 
 
 def actors(text, extractors, year=None):
@@ -243,14 +243,13 @@ def test_names_before_of_state_on_generated_text(extractors, pieces, glue):
 
 def test_title_patterns_give_the_finditer_matches(extractors):
     from tests.test_issues import _dev_texts
-    from transforms.actors import TITLE_NAME
 
     matcher = extractors.actors
     texts = [*_dev_texts(), "Deputy Prime Minister Choo Kyung-ho and former Defense Minister Lee"]
     found = sum(
         len(_engine_agrees(matcher, pattern, text))
         for text in texts
-        for pattern in (TITLE_NAME, matcher.title_surname)
+        for pattern in (matcher.person.title_name, matcher.title_surname)
     )
     assert found > 0
 
@@ -336,7 +335,7 @@ def test_more_news_style_names(extractors):
     pos=st.integers(0, 70),
 )
 def test_named_before_means_the_one_person_of_a_surname_named_earlier(named, pos):
-    from transforms.actors import _NamedBefore
+    from transforms.actors.selection import NamedBefore as _NamedBefore
 
     # Reference: every person named before pos, by surname; a surname with two people means none.
     ids_by_surname: dict[str, set[str]] = {}
@@ -382,7 +381,7 @@ _SPANS = st.tuples(
 
 
 def _candidates(spans):
-    from transforms.actors import _Candidate
+    from transforms.actors.selection import Candidate as _Candidate
 
     return [
         _Candidate(start, start + length, priority, actor_id, "state", resolution)
@@ -393,7 +392,7 @@ def _candidates(spans):
 @settings(max_examples=400, deadline=None)
 @given(spans=st.lists(_SPANS, max_size=25), allow_same_span=st.booleans())
 def test_select_keeps_the_longest_then_strongest_spans(spans, allow_same_span):
-    from transforms.actors import _select
+    from transforms.actors.selection import select as _select
 
     cands = _candidates(spans)
     assert _select(cands, allow_same_span) == _select_reference(cands, allow_same_span)
@@ -409,7 +408,7 @@ def test_select_keeps_the_longest_then_strongest_spans(spans, allow_same_span):
 def test_select_more_is_a_selection_of_everything(first, more, allow_same_span, repeat):
     # Adding candidates to a selection (as extraction does twice) gives what selecting from
     # all of them gives, including when some added ones were already chosen.
-    from transforms.actors import _select_more
+    from transforms.actors.selection import select_more as _select_more
 
     chosen = _select_reference(_candidates(first))
     extra = _candidates(more) + (chosen[: len(chosen) // 2] if repeat else [])

@@ -206,7 +206,9 @@ def test_actor_patterns_tried_at_trigger_positions_give_the_finditer_matches(ref
     st.lists(st.sampled_from([*WORDS, "Kim", "Kimberly", "Lee.", "Yoon's", "Thomas-Greenfield"])),
 )
 def test_bare_surname_lookup_matches_the_alternation_regex(surnames, words):
-    from transforms.actors import _boundary_regex, _leftmost_longest, _occurrences
+    from transforms.actors.selection import boundary_regex as _boundary_regex
+    from transforms.actors.selection import leftmost_longest as _leftmost_longest
+    from transforms.actors.selection import occurrences as _occurrences
 
     text = " ".join(words)
     key = tuple(sorted(set(surnames)))

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import split_sentences
 from transforms.issues import decide_article_issues, find_issue_mentions
-from transforms.sentences import split_sentences
 
 
 def codes(text, taxonomy):

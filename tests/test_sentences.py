@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from transforms.sentences import split_sentences
+from tests.conftest import ABBREVIATIONS, split_sentences
 
 
 def texts(spans, text):
@@ -50,8 +50,6 @@ def _is_abbreviation_by_regex(text: str, dot: int) -> bool:
     """The earlier implementation, kept as the reference the hand scan must agree with."""
     import re
 
-    from transforms.sentences import ABBREVIATIONS
-
     m = re.compile(r"([\w.]+)$").search(text, max(0, dot - 40), dot + 1)
     if not m:
         return False
@@ -72,7 +70,10 @@ def test_abbreviation_check_agrees_with_the_regex_reference(text):
 
     text += "."
     for dot in (i for i, c in enumerate(text) if c == "."):
-        assert _is_abbreviation(text, dot) == _is_abbreviation_by_regex(text, dot), (text, dot)
+        assert _is_abbreviation(text, dot, ABBREVIATIONS) == _is_abbreviation_by_regex(text, dot), (
+            text,
+            dot,
+        )
 
 
 _needs_c = pytest.mark.skipif(
@@ -111,15 +112,16 @@ _needs_c = pytest.mark.skipif(
 )
 def test_the_c_splitter_gives_the_python_spans(text):
     from transforms.engine.native import C as _wordscan
-    from transforms.sentences import ABBREVIATIONS, python_split_sentences
+    from transforms.sentences import python_split_sentences
 
-    assert _wordscan.split_sentences(text, ABBREVIATIONS) == python_split_sentences(text)
+    assert _wordscan.split_sentences(text, ABBREVIATIONS) == python_split_sentences(
+        text, ABBREVIATIONS
+    )
 
 
 @_needs_c
 def test_the_c_splitter_on_the_examples_and_wrong_arguments():
     from transforms.engine.native import C as _wordscan
-    from transforms.sentences import ABBREVIATIONS
 
     text = 'Gen. Kim met U.S. envoys in Seoul. "Talks ended?!" he asked.\nThen: no.'
     spans = _wordscan.split_sentences(text, ABBREVIATIONS)

@@ -89,7 +89,7 @@ def explain_article(
     if out.language != "en":
         out.rejected = f"normalize/not_english: detected {out.language!r}"
         return out
-    out.sentences = split_sentences(norm.text)
+    out.sentences = split_sentences(norm.text, ref.abbreviations)
     year = norm.published_at.year if norm.published_at else None
     found = extract_article(norm.text, out.sentences, year, ex, trace=out.hits)
     out.actors, out.relevant, out.issues = found.actors, found.relevant, found.issues

@@ -9,8 +9,6 @@ from typing import NamedTuple
 from transforms import engine
 from transforms.reference import IssueCode, IssueRule, Taxonomy
 
-TITLE_BONUS = 0.2
-
 
 class IssueMention(NamedTuple):
     """One rule hit on an issue code, with its offsets in the normalized text."""
@@ -202,7 +200,7 @@ def decide_article_issues(
             continue
         first = min(per_sentence)
         share = len(per_sentence) / max(1, sentence_total)
-        salience = min(1.0, share + (TITLE_BONUS if first < title_sentences else 0.0))
+        salience = min(1.0, share + (taxonomy.title_bonus if first < title_sentences else 0.0))
         out.append(
             ArticleIssue(
                 code,

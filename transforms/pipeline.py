@@ -34,7 +34,6 @@ from transforms.reference import Reference
 from transforms.schema import TABLES, to_arrow
 from transforms.sentences import split_sentences
 
-KOREAS = frozenset({"KOR", "PRK"})
 # Characters of decoded text an article may have. Extraction time grows faster than the
 # text (some steps compare each hit with the others), and no news article comes near this:
 # longer texts are quarantined rather than holding a worker for minutes.
@@ -204,7 +203,7 @@ def process_article(
         )
     content_sha = sha256_hex(text.encode("utf-8"))
     article_id = content_sha[:16]
-    sentences = split_sentences(text)
+    sentences = split_sentences(text, ref.abbreviations)
     t1 = time.perf_counter()
     clock["normalize"] = clock.get("normalize", 0.0) + t1 - t0
     year = norm.published_at.year if norm.published_at else None
@@ -273,8 +272,10 @@ def extract_article(
     for a in actors:
         if a.country_code:
             countries.setdefault(a.sentence_index, set()).add(a.country_code)
-    # About Korea: a Korean place or word, or any Korean actor ("Park Geun-hye", "the ROK").
-    relevant = bool(tax.relevance.search(text)) or any(a.country_code in KOREAS for a in actors)
+    # About Korea: a Korean place or word, or an actor of a Korea ("Park Geun-hye", "the ROK").
+    relevant = bool(tax.relevance.search(text)) or any(
+        a.country_code in tax.relevant_countries for a in actors
+    )
     # An article not about Korea gets no issue codes, so its rules are not run.
     mentions = find_issue_mentions(text, sentences, tax, countries, scan, trace) if relevant else []
     issues = decide_article_issues(mentions, len(sentences), tax, relevant)

@@ -86,6 +86,10 @@ class Taxonomy:
     threshold: float
     relevance: re.Pattern[str]
     codes: Mapping[str, IssueCode]
+    # An actor of one of these countries makes a text about Korea, as ``relevance`` does.
+    relevant_countries: frozenset[str] = frozenset({"KOR", "PRK"})
+    # Added to a code's salience when it is evidenced in the title.
+    title_bonus: float = 0.2
 
     @property
     def labels(self) -> dict[str, str]:
@@ -176,6 +180,28 @@ class Gazetteer:
     people: Mapping[str, Person]
     organizations: Mapping[str, Organization]
     traps: tuple[tuple[str, re.Pattern[str]], ...]
+    lexicon: "Lexicon"
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Words and regex pieces of actor extraction (seeds/gazetteer/lexicon.yaml); the regex
+    pieces are joined into alternations in the order given."""
+
+    title_modifiers: tuple[str, ...]
+    titles: tuple[str, ...]
+    role_nouns: tuple[str, ...]
+    roles_after_name: tuple[str, ...]
+    roles_before_name: tuple[str, ...]
+    role_words: Mapping[str, tuple[str, ...]]
+    name_stopwords: frozenset[str]
+    not_a_person: frozenset[str]
+    not_a_given_name: tuple[str, ...]
+    korean_surnames: frozenset[str]
+    common_korean_surnames: frozenset[str]
+    country_cues_before: tuple[str, ...]
+    country_cues_after: tuple[str, ...]
+    north_not_before: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -207,6 +233,8 @@ class Reference:
     boilerplate: tuple[BoilerplateRule, ...]
     outlets: tuple[Outlet, ...]
     versions: Mapping[str, str] = field(default_factory=dict)
+    # Tokens that end with a period but do not end a sentence (seeds/sentences.yaml).
+    abbreviations: frozenset[str] = frozenset()
 
 
 def _split(value: str | None, sep: str = "|") -> tuple[str, ...]:
@@ -309,7 +337,23 @@ def parse_taxonomy(data: Mapping[str, Any]) -> Taxonomy:
         )
         codes[code] = IssueCode(code, str(spec.get("label", code)), tuple(rules), negatives)
     relevance = _compile(data.get("relevance", r"."), "taxonomy relevance")
-    return Taxonomy(version, float(data.get("threshold", 1.0)), relevance, codes)
+    countries = data.get("relevant_countries", ["KOR", "PRK"])
+    if not isinstance(countries, list) or not all(
+        isinstance(c, str) and re.fullmatch(r"[A-Z]{3}", c) for c in countries
+    ):
+        raise ReferenceDataError("taxonomy: relevant_countries must be a list of ISO3 codes")
+    try:
+        title_bonus = float(data.get("title_bonus", 0.2))
+    except (TypeError, ValueError) as exc:
+        raise ReferenceDataError(f"taxonomy: title_bonus must be a number: {exc}") from exc
+    return Taxonomy(
+        version,
+        float(data.get("threshold", 1.0)),
+        relevance,
+        codes,
+        frozenset(countries),
+        title_bonus,
+    )
 
 
 def _parse_roles(value: str, where: str) -> tuple[Role, ...]:
@@ -355,6 +399,7 @@ def parse_gazetteer(
     people: Sequence[Mapping[str, str]],
     organizations: Sequence[Mapping[str, str]],
     traps: Sequence[Mapping[str, str]],
+    lexicon: "Lexicon",
 ) -> Gazetteer:
     """Build a Gazetteer from CSV rows and the traps list."""
     st: dict[str, State] = {}
@@ -416,7 +461,76 @@ def parse_gazetteer(
             row.get("kind", "").strip(),
         )
     compiled_traps = tuple((t["id"], _compile(t["pattern"], f"traps {t['id']}")) for t in traps)
-    return Gazetteer(version, st, pp, orgs, compiled_traps)
+    return Gazetteer(version, st, pp, orgs, compiled_traps, lexicon)
+
+
+_LEXICON_REGEX_LISTS = (
+    "title_modifiers",
+    "role_nouns",
+    "roles_after_name",
+    "roles_before_name",
+    "not_a_given_name",
+    "country_cues_before",
+    "country_cues_after",
+    "north_not_before",
+)
+_LEXICON_WORD_SETS = (
+    "name_stopwords",
+    "not_a_person",
+    "korean_surnames",
+    "common_korean_surnames",
+)
+
+
+def parse_lexicon(data: Mapping[str, Any]) -> Lexicon:
+    """Build the Lexicon from the parsed lexicon YAML; every regex piece must compile."""
+    where = "gazetteer/lexicon.yaml"
+
+    def strings(key: str, value: Any) -> tuple[str, ...]:
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise ReferenceDataError(f"{where}: {key} must be a list of non-empty strings")
+        return tuple(value)
+
+    try:
+        raw = {key: strings(key, data[key]) for key in (*_LEXICON_REGEX_LISTS, *_LEXICON_WORD_SETS)}
+        groups = data["titles"]
+        role_words = data["role_words"]
+    except (KeyError, TypeError) as exc:
+        raise ReferenceDataError(f"{where}: missing key {exc}") from exc
+    if not isinstance(groups, Mapping) or not groups:
+        raise ReferenceDataError(f"{where}: titles must map kinds to lists")
+    titles = tuple(t for kind, items in groups.items() for t in strings(f"titles.{kind}", items))
+    if not isinstance(role_words, Mapping):
+        raise ReferenceDataError(f"{where}: role_words must map titles to lists")
+    words = {str(k): strings(f"role_words.{k}", v) for k, v in role_words.items()}
+    for key in (*_LEXICON_REGEX_LISTS, "titles"):
+        pieces = titles if key == "titles" else raw[key]
+        for piece in pieces:
+            _compile(piece, f"{where} {key}")
+    return Lexicon(
+        title_modifiers=raw["title_modifiers"],
+        titles=titles,
+        role_nouns=raw["role_nouns"],
+        roles_after_name=raw["roles_after_name"],
+        roles_before_name=raw["roles_before_name"],
+        role_words=words,
+        name_stopwords=frozenset(raw["name_stopwords"]),
+        not_a_person=frozenset(raw["not_a_person"]),
+        not_a_given_name=raw["not_a_given_name"],
+        korean_surnames=frozenset(raw["korean_surnames"]),
+        common_korean_surnames=frozenset(raw["common_korean_surnames"]),
+        country_cues_before=raw["country_cues_before"],
+        country_cues_after=raw["country_cues_after"],
+        north_not_before=raw["north_not_before"],
+    )
+
+
+def parse_abbreviations(data: Mapping[str, Any]) -> frozenset[str]:
+    """Sentence abbreviations (seeds/sentences.yaml), lower case, without the final period."""
+    items = data.get("abbreviations") if isinstance(data, Mapping) else None
+    if not isinstance(items, list) or not all(isinstance(i, str) and i for i in items):
+        raise ReferenceDataError("sentences.yaml: abbreviations must be a list of strings")
+    return frozenset(i.lower().rstrip(".") for i in items)
 
 
 def parse_boilerplate(rules: Sequence[Mapping[str, Any]]) -> tuple[BoilerplateRule, ...]:

@@ -1,0 +1,77 @@
+"""The shapes of person names in news text, and the patterns built from the lexicon.
+
+The shapes (a name, a byline, a credit line) are fixed here; the words that fill them
+(titles, role nouns, cues, surnames) are the lexicon's (``seeds/gazetteer/lexicon.yaml``),
+so a rule author changes those in seeds/ and seals them with the gazetteer.
+"""
+
+import re
+
+from transforms.reference import Lexicon
+
+# A capitalized name of two or three words: "Kurt Campbell", "Lee Jae-myung", "Ban Ki-moon",
+# "Mary J. Smith", "Jean-Pierre", "McCarthy".
+NAME = r"[A-Z][a-z]+(?:[-'][A-Za-z]+)?(?: [A-Z]\.)?(?: (?:[A-Z][a-z]+(?:-[a-z]+)?|[A-Z][a-z]*[A-Z][a-z]+)){1,2}"  # one line
+# A person with their age set off by commas, then who they are or what they said:
+# "said Maria Lopez, 24, who flew in", "Jane Roe, 61, a retired teacher" (not "Ohio, 9, and").
+NAME_AGE = re.compile(
+    rf"(?<![\w-])(?P<name>{NAME}),\s+\d{{1,3}},\s+(?:said|says|told|who|whose|a|an|the|from)\b"
+)
+# "the two Koreas": both Koreas at once.
+TWO_KOREAS = re.compile(r"two Koreas\b")
+# More names after a plural title: "Democrats Raphael Warnock and Jon Ossoff".
+AND_NAME = re.compile(rf",?\s+and\s+(?P<name>{NAME})\b")
+BYLINE = re.compile(rf"^By\s+(?P<name>{NAME})\b", re.M)
+# Wire credit lines: "Reporting by David Brunnstrom; Editing by Susan Heavey".
+CREDIT = re.compile(
+    r"\b(?:[Rr]eporting|[Ww]riting|[Ee]diting|[Aa]dditional\s+reporting|[Cc]ompiled)\s+by\s+"
+    rf"(?P<name>{NAME})\b"
+)
+PHOTO_CREDIT = re.compile(
+    rf"\b(?:[Pp]hoto|[Pp]icture|[Ii]mage)s?\s+(?:by|courtesy\s+of)\s+(?P<name>{NAME})\b"
+)
+# A capitalized word after a surname: the surname is part of a longer name.
+CAP_AFTER = re.compile(r"\s+[A-Z][a-z]")
+# A Korean given name as news style writes it: "In-bee", "Jae-myung".
+KOREAN_GIVEN = re.compile(r"[A-Z][a-z]+-[a-z]+")
+
+
+def _any(pieces: tuple[str, ...]) -> str:
+    return "|".join(pieces)
+
+
+class PersonPatterns:
+    """The lexicon's words in their shapes: the patterns ``ActorMatcher`` runs."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+        # Titles before a name, with any words before them: "Deputy Prime Minister".
+        self.titles = f"(?:{_any(lexicon.title_modifiers)})*(?:{_any(lexicon.titles)})"
+        self.title_name = re.compile(
+            rf"(?<![\w-]){self.titles}\s+(?:of\s+[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*\s+)?"
+            rf"(?P<name>{NAME})\b"
+        )
+        role_nouns = _any(lexicon.role_nouns)
+        # A name, then its role set off by a comma: "X, the defense minister".
+        self.apposition = re.compile(
+            rf"(?<![\w-])(?P<name>{NAME}),\s+(?:the|a|an|who|then|his|her|their|its|[A-Z][\w.-]*'s)\s+(?:[\w.'-]+\s+){{0,5}}?"
+            rf"(?:{role_nouns}|{_any(lexicon.roles_after_name)})\b"
+        )
+        # The role first, the name set off by commas: "His counterpart, James DeHart, said".
+        self.role_apposition = re.compile(
+            rf"\b(?:{role_nouns}|{_any(lexicon.roles_before_name)}),\s+(?P<name>{NAME}),\s"
+        )
+        # Words around an ambiguous state's name that show the country is meant.
+        self.country_before = re.compile(
+            rf"(?:\b(?:{_any(lexicon.country_cues_before)})\s+(?:of|in|with|to)"
+            r"(?:\s+the)?|\bformer Soviet (?:republic|state) of)\s+$"
+        )
+        self.country_after = re.compile(rf"(?:'s|’s)\s+(?:{_any(lexicon.country_cues_after)})\b")
+        # "the North" after North Korea; the word before ("the ") is checked after the match.
+        self.the_north = re.compile(rf"North\b(?!\s+(?:{_any(lexicon.north_not_before)}))")
+        # Hyphenated words that look like a Korean given name before a surname ("Ex-president").
+        self.not_a_given_name = re.compile(rf"(?:{_any(lexicon.not_a_given_name)})-")
+
+    def role_words(self, title: str) -> tuple[str, ...]:
+        """Words of the gazetteer role that ``title`` names: those of the first key it ends with."""
+        return next((v for k, v in self.lexicon.role_words.items() if title.endswith(k)), ())
