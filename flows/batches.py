@@ -65,8 +65,8 @@ def warm_inputs(seeds_dir: Path) -> list[InputFile]:
     if len(texts) > 1:
         body = "".join(f"<p>{html.escape(line)}</p>" for line in texts[1].splitlines() if line)
         # Dated: a page without a date sends htmldate to dateparser, whose first call in a
-        # process compiles its patterns for ~200 locales (~2.6 s), longer than the rest of
-        # the warm-up batch and more than Prefect's server start leaves spare.
+        # process compiles its patterns for every locale, longer than the rest of the warm-up
+        # batch and more than Prefect's server start leaves spare.
         head = '<title>Warm-up</title><meta property="article:published_time" content="2014-03-20">'
         page = f"<html><head>{head}</head><body><article>{body}</article></body></html>"
         inputs.append(InputFile("warm-up/page.html", page.encode()))
@@ -77,9 +77,9 @@ def warm_inputs(seeds_dir: Path) -> list[InputFile]:
 
 
 def _warm(seeds_dir: str) -> None:
-    """Before the first batch: compile the matchers, import Great Expectations (~5 s), and run
+    """Before the first batch: compile the matchers, import Great Expectations (slow), and run
     a small batch through every stage, validation included, writing nothing. A worker's first
-    batch was ~0.5-1 s slower than the next ones (HTML and date libraries imported on first
+    batch was slower than the next ones (HTML and date libraries imported on first
     use, the suites added to Great Expectations' context on first validation), and a small
     incremental run is one first batch per worker."""
     from flows.validation import validate_tables
@@ -103,9 +103,9 @@ WORKER_GC_THRESHOLDS = (50_000, 50, 100)
 @contextlib.contextmanager
 def collection_paused() -> Iterator[None]:
     """The cyclic garbage collector off for the block: for the pure pipeline of a batch, which
-    makes no reference cycles (a collection after 3,000 benchmark articles found none) but
-    ~300 row tuples an article, which collections traverse while they live (2-4% of a batch's
-    CPU in A/B runs). Not for validation: Great Expectations' objects may hold cycles.
+    makes no reference cycles (a collection after a few thousand articles found none) but
+    hundreds of row tuples an article, which collections traverse while they live. Not for
+    validation: Great Expectations' objects may hold cycles.
 
     Batches on threads of one process may overlap: the first to turn it off turns it back on,
     so it is never left off.
@@ -123,11 +123,10 @@ def _warm_worker(seeds_dir: str) -> None:
     """A pool worker's start: ``_warm``, then everything it loaded moved out of the garbage
     collector's view, and collections made rarer.
 
-    Those ~280k long-lived objects (compiled patterns, Great Expectations) were traversed by
-    every full collection: ~0.9 s of a 1,000-article batch, ~0.15 s frozen. A batch then still
-    makes ~300 row tuples per article, which collections every 700 allocations traversed again
-    and again while they were alive (8-12% of extraction's time in A/B runs, none of it reclaiming
-    anything: the pipeline makes almost no reference cycles).
+    Those hundreds of thousands of long-lived objects (compiled patterns, Great Expectations)
+    were traversed by every full collection. A batch then still makes hundreds of row tuples
+    per article, which collections every 700 allocations traversed again and again while they
+    were alive, reclaiming nothing: the pipeline makes almost no reference cycles.
     """
     _warm(seeds_dir)
     gc.collect()

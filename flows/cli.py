@@ -23,8 +23,7 @@ PREFECT_DEFAULTS = {
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
     "PREFECT_LOGGING_LEVEL": "WARNING",
     # Not Prefect's, read at import too: NumPy's OpenBLAS starts a thread per core that the
-    # pipeline never needs (it does no linear algebra), in this process and in each worker;
-    # with one, a batch took ~1.5% less CPU (9.70 s against 9.85 s for 3,000 articles, twice).
+    # pipeline never needs (it does no linear algebra), in this process and in each worker.
     "OPENBLAS_NUM_THREADS": "1",
 }
 
@@ -175,7 +174,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         # One task thread more than worker processes: a next batch waits queued in the pool,
         # so a worker starts it the moment it ends one (with one thread each, a worker idled
-        # ~0.7 s per batch while Prefect began the next task).
+        # while Prefect began the next task).
         flow_ = ingest_flow.with_options(
             task_runner=ThreadPoolTaskRunner(max_workers=workers + 1)  # type: ignore[arg-type]
         )

@@ -22,7 +22,7 @@ def scan_inbox(
     Recursive and sorted; hidden files included; links are listed, never followed (reading
     one checks where it points). A file that cannot be stat'ed, or a folder that cannot be
     listed, is listed with size -1, so reading it reports why. One walk, no Path per file
-    (85,000 files: ~0.7 s where listing, then stat'ing, took ~1.6 s)."""
+    (listing, then stat'ing, took twice as long)."""
     root = Path(inbox)
     if not root.is_dir():
         raise FileNotFoundError(f"inbox {root} does not exist or is not a folder")
@@ -69,7 +69,7 @@ def scan_inbox(
 
 
 # A run split to give every worker a batch still has at least this many files per batch (each
-# batch pays a fixed ~0.6 s of validation).
+# batch pays a fixed cost of validation).
 MIN_SPLIT_FILES = 100
 
 
@@ -82,11 +82,10 @@ def make_batches(
     With ``parts`` workers: files that would make fewer than ``parts`` batches are split into
     up to ``parts`` (one per worker), of at least ``MIN_SPLIT_FILES`` files each; more batches
     are made a multiple of ``parts`` and cut at equal shares of the bytes, so that the workers
-    finish together (a run's last, short batch left one worker idle ~8 s of a ~75 s
-    10k-article run while the other ran a full one). A small run split for the workers is cut
-    at equal shares of the bytes too, not of the files: the 100k benchmark's incremental run
-    (600 text files, 200 pages, then two JSON Lines drops of 100 articles) made batches of 401
-    files, 400 articles against 600, and one worker waited 0.9 s of the run's 3.7 s.
+    finish together (a run's last, short batch left one worker idle while the other ran a
+    full one). A small run split for the workers is cut at equal shares of the bytes too, not
+    of the files: cut by files, a run of text files, pages and JSON Lines drops gave one worker
+    more articles than the other, and the other waited.
     """
     first_cap = max_files
     if parts > 1:  # one batch per worker at least, of MIN_SPLIT_FILES files or more

@@ -326,8 +326,8 @@ def _ingest(
     wh.ensure_tables()
     staging = staging_folder(wh, run_id)
     # The two reads before the first batch run side by side on the warm workers, when there are
-    # workers (0.3 s and 0.5 s on a 100k-article warehouse: most of a small run's fixed cost),
-    # and this process loads the reference data meanwhile (0.17 s).
+    # workers (on a large warehouse, most of a small run's fixed cost), and this process loads
+    # the reference data meanwhile.
     seen_job = submit(write_seen_set, wh, str(staging / "seen.pickle"))
     scan_job = submit(scan_for_new, wh, settings.inbox)
     reference = load_reference()

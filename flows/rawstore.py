@@ -2,9 +2,8 @@
 
 Each batch writes its new raw units as one Parquet *pack*, ``_raw/packs/<name>.parquet``
 (columns sha256, suffix, data; zstd), made durable before the caller commits rows that
-point at them. One file per batch instead of one per unit: creating ~1,000 small files in
-256 folders and syncing the file system took 0.2-0.7 s per 1,000-article batch, a pack
-0.02-0.06 s. Warehouses written before keep their per-unit files (``_raw/ab/<sha>.<suffix>``),
+point at them. One file per batch instead of one per unit: creating a thousand small files
+in 256 folders and syncing the file system cost a batch far more than one pack. Warehouses written before keep their per-unit files (``_raw/ab/<sha>.<suffix>``),
 which ``load_raw_units`` still reads. The same unit may sit in two packs (a run that crashed
 before its commit stored it, the next stored it again): any copy serves.
 """

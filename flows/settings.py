@@ -27,9 +27,7 @@ class Settings:
     drops of many articles each do not make one giant, late, memory-hungry task. About what
     ``batch_size`` files of news text take (1,000 x 5-6 KB), so a batch of drops holds about
     as many articles as a batch of files and the largest batch, which sets a worker's peak
-    memory, is the same at any corpus size (at 8 MiB the drops of a 100k-article benchmark
-    came in batches of ~1,400 articles against ~1,000, and its workers' peak RSS was 745 MiB
-    against 651 at 10k; at 6 MiB, 647 against 617)."""
+    memory, is the same at any corpus size (README, Performance)."""
     max_file_bytes: int = 20 * 1024 * 1024
     """Inputs larger than this are quarantined unread."""
     max_article_chars: int = 500_000

@@ -89,12 +89,12 @@ def warm_up() -> None:
 
 def _context() -> Any:
     if "ctx" not in _CONTEXT:
-        import great_expectations as gx  # ~5 s import: only where validation runs
+        import great_expectations as gx  # a slow import: only where validation runs
         from great_expectations.data_context.types.base import ProgressBarsConfig
         from great_expectations.execution_engine import pandas_execution_engine
 
-        # GX hashes every in-memory dataframe for a batch marker it only displays (~16% of
-        # a batch's validation time): off.
+        # GX hashes every in-memory dataframe for a batch marker it only displays (a large
+        # share of a batch's validation time): off.
         pandas_execution_engine.HASH_THRESHOLD = 0
 
         for name in ("great_expectations", "great_expectations.data_context.types.base"):
@@ -111,7 +111,7 @@ def _context() -> Any:
 
 def _suite(state: dict[str, Any], suite_dict: dict) -> Any:
     """The GX suite for a filled-in suite dict, added to the context once and reused by every
-    batch (adding and deleting it per batch was ~8% of a batch's validation time)."""
+    batch (adding and deleting it per batch cost every batch)."""
     key = hashlib.sha256(json.dumps(suite_dict, sort_keys=True, default=str).encode()).hexdigest()
     suites = state["suites"]
     if key not in suites:
@@ -193,7 +193,7 @@ def _run_suite(
 def _frame(table: pa.Table) -> pd.DataFrame:
     """``table`` as the pandas frame GX validates, its integer columns as int64: GX compares
     int64 and float64 columns with their bounds vectorized, but maps a Python function over
-    every value of any other width (int32 here: ~12% of a batch's validation time)."""
+    every value of any other width (int32 here)."""
     wider = pa.schema(
         f.with_type(pa.int64()) if pa.types.is_integer(f.type) else f for f in table.schema
     )

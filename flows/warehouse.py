@@ -36,7 +36,7 @@ RETRIES = 5
 # Appends to a local table go through flows.deltafiles (flat memory). The Delta writer, used
 # for replacing articles' rows and for object stores, holds a row group and a data file in
 # memory until they close: with its defaults (1M rows, 100 MB files) the articles' texts of a
-# 100k-article run took ~600 MB. Rows per row group for the wide tables (~10 MB groups) and
+# large run were held whole. Rows per row group for the wide tables (~10 MB groups) and
 # smaller files bound it.
 ROW_GROUP_ROWS = {"articles": 2048, "sentences": 131_072}
 WIDE_FILE_BYTES = 32 * 1024 * 1024

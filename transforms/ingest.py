@@ -146,8 +146,8 @@ def check_not_binary(data: bytes, uri: str) -> None:
 @functools.lru_cache(maxsize=2)
 def _html_options(today: str) -> Any:
     """trafilatura's settings for our extraction, built once a day: built per page from its
-    config file they took ~8% of a page's extraction (~100 us of ~1.2 ms on the benchmark's
-    pages), and they hold today's date as the latest date a page can have."""
+    config file they were a visible share of a page's extraction, and they hold today's date
+    as the latest date a page can have."""
     from trafilatura.settings import Extractor
 
     return Extractor(

@@ -223,9 +223,8 @@ class PatternGate:
     def possible_ids(self, text: str) -> set[int]:
         """``id()`` of every pattern object that may match ``text`` (those of ``possible``).
 
-        The extractors ask by identity because hashing a compiled pattern hashes its whole
-        compiled program: up to ~6 us for the largest patterns here, and every article asks
-        about every rule (measured ~160 us an article for one question per pattern).
+        The engine asks by identity because hashing a compiled pattern hashes its whole
+        compiled program, and every article asks about every rule.
         """
         hits = set(self._always_ids)
         if self.database is not None:
