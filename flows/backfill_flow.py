@@ -1,6 +1,6 @@
 """Backfills: re-process stored articles (a date range, or all of them) from the raw store."""
 
-import dataclasses
+import contextlib
 import datetime as dt
 import sys
 from typing import Any
@@ -14,7 +14,13 @@ from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import unmapped
 
-from flows.batches import cached_extractors, collection_paused
+from flows.batches import (
+    TASK_THREADS,
+    parallel_batches,
+    pool_workers,
+    reprocess_rows,
+    split_evenly,
+)
 from flows.ingest_flow import (
     collect,
     finish_run,
@@ -24,14 +30,11 @@ from flows.ingest_flow import (
     staging_folder,
 )
 from flows.lock import warehouse_lock
-from flows.rawstore import RAW_DIR, load_raw_units
 from flows.seeds import SEEDS_DIR, load_reference
 from flows.settings import Settings
-from flows.staging import StagedBatch, StagedRun, stage_batch
+from flows.staging import StagedBatch, StagedRun
 from flows.warehouse import Warehouse
 from transforms.errors import WarehouseError
-from transforms.ingest import InputFile, RawArticle, Rejection, decode_input
-from transforms.pipeline import process_units
 
 SELECT_COLUMNS = ["article_id", "source_uri", "source_sha256", "published_at"]
 
@@ -52,70 +55,10 @@ def select_articles(
     return table.sort_by("article_id").to_pylist()
 
 
-def replay_units(root: str, rows: list[dict[str, Any]]) -> list[RawArticle | Rejection]:
-    """Decode each stored article's raw bytes again, keeping its original source_uri."""
-    stored = load_raw_units(root, [row["source_sha256"] for row in rows])
-    units: list[RawArticle | Rejection] = []
-    for row in rows:
-        sha = row["source_sha256"]
-        if sha not in stored:
-            units.append(
-                Rejection(
-                    row["source_uri"],
-                    sha,
-                    "ingest",
-                    "raw_missing",
-                    f"{row['source_uri']}: no raw copy under {root}/{RAW_DIR}",
-                    row["article_id"],
-                )
-            )
-            continue
-        where, suffix, data = stored[sha]
-        found = [u for u in decode_input(InputFile(where, data, suffix)) if u.source_sha256 == sha]
-        if not found:
-            units.append(
-                Rejection(
-                    row["source_uri"],
-                    sha,
-                    "ingest",
-                    "raw_mismatch",
-                    f"{where}: does not decode to the stored article",
-                    row["article_id"],
-                )
-            )
-            continue
-        units.append(dataclasses.replace(found[0], source_uri=row["source_uri"]))
-    return units
-
-
-def reprocess_rows(
-    rows: list[dict[str, Any]],
-    batch_no: int,
-    root: str,
-    seeds_dir: str,
-    run_id: str,
-    ingested_at: dt.datetime,
-    keep_ids: frozenset[str],
-    staging: str,
-) -> StagedBatch:
-    """Re-run normalize and extract on stored articles; validate and stage the rows."""
-    ex = cached_extractors(seeds_dir)
-    with collection_paused():
-        result = process_units(
-            replay_units(root, rows),
-            ex,
-            run_id=run_id,
-            ingested_at=ingested_at,
-            seen_content=keep_ids,
-        )
-    result.raw_units = []
-    return stage_batch(result, ex.reference, run_id, staging, batch_no)
-
-
 reprocess_task = task(name="reprocess-batch", cache_policy=NO_CACHE)(reprocess_rows)
 
 
-@flow(name="alliance-backfill", task_runner=ThreadPoolTaskRunner(max_workers=2))  # type: ignore[arg-type]
+@flow(name="alliance-backfill", task_runner=ThreadPoolTaskRunner(max_workers=TASK_THREADS))  # type: ignore[arg-type]
 def backfill_flow(
     warehouse: str | None = None,
     since: dt.date | None = None,
@@ -136,11 +79,14 @@ def backfill_flow(
     wh = Warehouse(settings.warehouse)
     if wh.table("articles") is None:
         raise WarehouseError("missing_table", f"{wh.uri('articles')}: nothing to backfill")
-    with warehouse_lock(
-        wh.root,
-        run_id,
-        settings.lock_timeout,
-        on_wait=lambda h: logger.warning("waiting for the writer lock held by %s", h),
+    with (
+        warehouse_lock(
+            wh.root,
+            run_id,
+            settings.lock_timeout,
+            on_wait=lambda h: logger.warning("waiting for the writer lock held by %s", h),
+        ),
+        contextlib.ExitStack() as stack,
     ):
         refuse_damaged(wh)
         wh.ensure_tables()  # a warehouse of an older schema gets the new columns
@@ -148,10 +94,9 @@ def backfill_flow(
         rows = select_articles(wh, since, until, reextract)
         old_ids = {r["article_id"] for r in rows}
         keep_ids = frozenset(wh.column_values("articles", "article_id") - old_ids)
-        batches = [
-            rows[i : i + settings.batch_size]
-            for i in range(0, len(rows), max(1, settings.batch_size))
-        ]
+        count = -(-len(rows) // max(1, settings.batch_size))
+        stack.enter_context(parallel_batches(count, settings.workers))
+        batches = split_evenly(rows, settings.batch_size, parts=pool_workers())
         label = "reextract" if reextract else f"backfill {since or '…'}..{until or '…'}"
         logger.info(
             "run %s: %s, %d stored articles in %d batches", run_id, label, len(rows), len(batches)

@@ -9,30 +9,40 @@ own process (the flow's threads, or a Dask worker).
 
 import concurrent.futures as cf
 import contextlib
+import dataclasses
 import datetime as dt
 import functools
 import gc
 import html
 import json
 import multiprocessing
+import os
 import pickle
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from flows.inbox import FileStat, read_inputs, scan_inbox
-from flows.rawstore import store_raw
+from flows.rawstore import RAW_DIR, load_raw_units, store_raw
 from flows.seeds import SEEDS_DIR, load_reference
 from flows.staging import StagedBatch, stage_batch
 from flows.warehouse import Warehouse
-from transforms.ingest import InputFile, Rejection, printable_path, sha256_hex
+from transforms.ingest import (
+    InputFile,
+    RawArticle,
+    Rejection,
+    decode_input,
+    printable_path,
+    sha256_hex,
+)
 from transforms.pipeline import (
     MAX_ARTICLE_CHARS,
     BatchResult,
     Extractors,
     process_batch,
+    process_units,
     quarantine_row,
 )
 from transforms.schema import to_arrow
@@ -187,6 +197,44 @@ def warm_pool(workers: int, seeds_dir: str = str(SEEDS_DIR)) -> Iterator[cf.Proc
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+# Task threads of the flows: one more than the workers of a pool of one per core, so a next
+# batch waits queued in the pool and a worker starts it the moment it ends one.
+TASK_THREADS = (os.cpu_count() or 1) + 1
+
+
+@contextlib.contextmanager
+def parallel_batches(batches: int, workers: int) -> Iterator[bool]:
+    """Warm worker processes for the block, so that ``in_pool`` functions (the batch bodies)
+    use every core: the one execution path of ``alliance run``, scheduled runs and backfills.
+    Opened here when there are two batches or more and two workers or more, and none is open
+    yet (``alliance run`` opens it before Prefect's server starts, to warm up meanwhile);
+    yields whether a pool is open."""
+    if _POOL is not None or batches < 2 or workers < 2:
+        yield _POOL is not None
+        return
+    with warm_pool(workers):
+        yield True
+
+
+def split_evenly(items: list[T], size: int, parts: int = 1) -> list[list[T]]:
+    """Consecutive batches of at most ``size`` items; at least ``parts`` of them when there are
+    items enough (one per worker), and a multiple of ``parts`` of equal length otherwise."""
+    size = max(1, size)
+    count = -(-len(items) // size)  # batches of ``size``
+    if parts > 1 and items:
+        count = max(parts, -(-count // parts) * parts)
+        count = min(count, len(items))
+    if count <= 0:
+        return []
+    step, extra = divmod(len(items), count)
+    out, start = [], 0
+    for i in range(count):
+        end = start + step + (1 if i < extra else 0)
+        out.append(items[start:end])
+        start = end
+    return out
+
+
 def submit(fn: Callable[..., T], *args: object) -> "cf.Future[T]":
     """``fn(*args)`` started on a warm worker process while a ``warm_pool`` is open, so that it
     runs alongside this process; else run here and now. Either way, ``result()`` gives its
@@ -317,3 +365,64 @@ def process_paths(
     if rejected:
         extra["quarantine"] = to_arrow("quarantine", rejected)
     return stage_batch(result, ex.reference, run_id, staging, batch_no, extra)
+
+
+def replay_units(root: str, rows: list[dict[str, Any]]) -> list[RawArticle | Rejection]:
+    """Decode each stored article's raw bytes again, keeping its original source_uri."""
+    stored = load_raw_units(root, [row["source_sha256"] for row in rows])
+    units: list[RawArticle | Rejection] = []
+    for row in rows:
+        sha = row["source_sha256"]
+        if sha not in stored:
+            units.append(
+                Rejection(
+                    row["source_uri"],
+                    sha,
+                    "ingest",
+                    "raw_missing",
+                    f"{row['source_uri']}: no raw copy under {root}/{RAW_DIR}",
+                    row["article_id"],
+                )
+            )
+            continue
+        where, suffix, data = stored[sha]
+        found = [u for u in decode_input(InputFile(where, data, suffix)) if u.source_sha256 == sha]
+        if not found:
+            units.append(
+                Rejection(
+                    row["source_uri"],
+                    sha,
+                    "ingest",
+                    "raw_mismatch",
+                    f"{where}: does not decode to the stored article",
+                    row["article_id"],
+                )
+            )
+            continue
+        units.append(dataclasses.replace(found[0], source_uri=row["source_uri"]))
+    return units
+
+
+@in_pool
+def reprocess_rows(
+    rows: list[dict[str, Any]],
+    batch_no: int,
+    root: str,
+    seeds_dir: str,
+    run_id: str,
+    ingested_at: dt.datetime,
+    keep_ids: frozenset[str],
+    staging: str,
+) -> StagedBatch:
+    """Re-run normalize and extract on stored articles; validate and stage the rows."""
+    ex = cached_extractors(seeds_dir)
+    with collection_paused():
+        result = process_units(
+            replay_units(root, rows),
+            ex,
+            run_id=run_id,
+            ingested_at=ingested_at,
+            seen_content=keep_ids,
+        )
+    result.raw_units = []
+    return stage_batch(result, ex.reference, run_id, staging, batch_no)

@@ -150,37 +150,22 @@ def cmd_run(args: argparse.Namespace) -> int:
             return 2
     _prefect_env()
     from flows.batches import warm_pool, warm_up
-    from flows.inbox import make_batches, scan_inbox
     from flows.ingest_flow import ingest_flow
-    from flows.warehouse import Warehouse
 
-    settings = Settings.from_env(batch_size=args.batch_size, warehouse=args.warehouse)
-    workers = args.workers or os.cpu_count() or 1
-    # Worker processes pay off only for two or more batches of files still to read.
-    try:
-        known = Warehouse(settings.warehouse).input_index()
-    except Exception:  # an unreadable warehouse is reported by the run itself
-        known = {}
-    pending, _, _ = scan_inbox(inbox, known)
-    batches = make_batches(pending, settings.batch_size, settings.batch_bytes, parts=workers)
+    workers = args.workers or Settings.from_env().workers
     choice = args.task_runner
     if choice == "auto":
-        choice = "processes" if len(batches) > 1 and workers > 1 else "threads"
+        choice = "processes" if workers > 1 else "threads"
+    # The flow opens worker processes for two batches or more (as a scheduled run does); on
+    # threads or Dask it must not.
+    os.environ["ALLIANCE_WORKERS"] = str(workers if choice == "processes" else 1)
     flow_ = ingest_flow
     if choice == "dask":
         flow_ = ingest_flow.with_options(task_runner=_dask_runner(args))
-    elif choice == "processes":
-        from prefect.task_runners import ThreadPoolTaskRunner
-
-        # One task thread more than worker processes: a next batch waits queued in the pool,
-        # so a worker starts it the moment it ends one (with one thread each, a worker idled
-        # while Prefect began the next task).
-        flow_ = ingest_flow.with_options(
-            task_runner=ThreadPoolTaskRunner(max_workers=workers + 1)  # type: ignore[arg-type]
-        )
     with contextlib.ExitStack() as stack:
         if choice == "processes":
-            # Started before Prefect's server: the workers warm up while it starts.
+            # Started before Prefect's server: the workers warm up while it starts, and the
+            # flow uses them (a run of one batch sends it to a warm worker too).
             stack.enter_context(warm_pool(workers))
         else:
             stack.enter_context(_joined(warm_up() if choice == "threads" else None))
@@ -254,6 +239,8 @@ def cmd_backfill(args: argparse.Namespace) -> int:
     _prefect_env()
     from flows.backfill_flow import backfill_flow
 
+    if args.workers:
+        os.environ["ALLIANCE_WORKERS"] = str(args.workers)
     return _finish(
         "backfill",
         lambda: backfill_flow(
@@ -569,8 +556,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--task-runner",
         choices=["auto", "threads", "processes", "dask"],
         default="auto",
-        help="where batches run: auto (worker processes for 2+ batches, else threads), "
-        "threads (in this process), processes (warm worker processes), or a Dask cluster",
+        help="where batches run: auto (warm worker processes, one per core, started while "
+        "Prefect starts; threads on one core), threads (in this process), processes, or a "
+        "Dask cluster. Scheduled runs and backfills use worker processes for 2+ batches",
     )
     run.add_argument(
         "--workers",
@@ -641,6 +629,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     backfill.add_argument(
         "--lock-timeout", type=float, help="seconds to wait for another run (default: 600)"
+    )
+    backfill.add_argument(
+        "--workers",
+        type=int,
+        help="worker processes for 2+ batches (default: one per core; 1: threads)",
     )
     backfill.add_argument("--json", action="store_true", help="print the run summary as JSON")
     backfill.set_defaults(func=cmd_backfill)

@@ -1,5 +1,6 @@
 """The ingest flow: inbox -> batches (staged, validated) -> one Delta commit per table."""
 
+import contextlib
 import datetime as dt
 import functools
 import shutil
@@ -16,8 +17,10 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import unmapped
 
 from flows.batches import (
+    TASK_THREADS,
     cached_extractors,
     load_set,
+    parallel_batches,
     pool_workers,
     process_new,
     process_paths,
@@ -245,6 +248,7 @@ def finish_run(
         "inbox": run_row["inbox"],
         "files_seen": run_row["files_seen"],
         "batches": len(staged.batches),
+        "worker_processes": pool_workers(),
         "articles_new": run_row["articles_new"],
         "inputs_skipped": run_row["inputs_skipped"],
         "quarantined": run_row["quarantined"],
@@ -277,7 +281,7 @@ def finish_run(
     return summary
 
 
-@flow(name="alliance-ingest", task_runner=ThreadPoolTaskRunner(max_workers=2))  # type: ignore[arg-type]
+@flow(name="alliance-ingest", task_runner=ThreadPoolTaskRunner(max_workers=TASK_THREADS))  # type: ignore[arg-type]
 def ingest_flow(
     inbox: str | None = None,
     warehouse: str | None = None,
@@ -322,6 +326,19 @@ def refuse_damaged(wh: Warehouse) -> None:
 def _ingest(
     settings: Settings, wh: Warehouse, run_id: str, started: dt.datetime, logger, feeds: str | None
 ) -> dict:
+    with contextlib.ExitStack() as stack:
+        return _ingest_in(stack, settings, wh, run_id, started, logger, feeds)
+
+
+def _ingest_in(
+    stack: contextlib.ExitStack,
+    settings: Settings,
+    wh: Warehouse,
+    run_id: str,
+    started: dt.datetime,
+    logger,
+    feeds: str | None,
+) -> dict:
     refuse_damaged(wh)
     wh.ensure_tables()
     staging = staging_folder(wh, run_id)
@@ -341,7 +358,16 @@ def _ingest(
         settings.inbox,
         unchanged,
     )
+    # Two batches or more: on warm worker processes (opened here for a scheduled run).
+    count = len(make_batches(files, settings.batch_size, settings.batch_bytes))
+    stack.enter_context(parallel_batches(count, settings.workers))
     batches = make_batches(files, settings.batch_size, settings.batch_bytes, parts=pool_workers())
+    logger.info(
+        "run %s: %d batches on %s",
+        run_id,
+        len(batches),
+        f"{pool_workers()} worker processes" if pool_workers() else "threads of this process",
+    )
     inbox_label = str(Path(settings.inbox).resolve())
     run_row = run_row_for(
         run_id, "ingest", started, inbox_label + (f" + feeds {feeds}" if feeds else ""), reference

@@ -33,6 +33,9 @@ class Settings:
     max_article_chars: int = 500_000
     """Articles whose decoded text is longer than this are quarantined unprocessed (extraction
     time grows faster than the text; no news article comes near it)."""
+    workers: int = os.cpu_count() or 1
+    """Worker processes a run with two batches or more uses (1: the batches run on threads of
+    the flow's process); ``alliance run``, scheduled runs and backfills alike."""
     lock_timeout: float = 600.0
     """Seconds a run waits for another run's writer lock on the same warehouse."""
     feed_allow: str = ""

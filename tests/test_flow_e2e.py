@@ -1,6 +1,7 @@
 """End to end through Prefect: a temporary inbox into a temporary warehouse, twice."""
 
 import json
+import os
 import re
 import shutil
 
@@ -55,6 +56,16 @@ def warehouse_run(tmp_path_factory, prefect_harness):
     versions_after_first = {n: DeltaTable(str(warehouse / n)).version() for n in TABLES}
     second = ingest_flow(inbox=str(inbox), warehouse=str(warehouse), batch_size=4)
     return inbox, warehouse, first, second, versions_after_first
+
+
+def test_a_flow_of_several_batches_runs_them_on_worker_processes(warehouse_run):
+    # The path `alliance run`, scheduled runs and backfills share: the flow itself opens one
+    # warm worker process per core for two batches or more (none for a run with nothing new).
+    _, _, first, second, _ = warehouse_run
+    cores = os.cpu_count() or 1
+    assert first["batches"] >= 2
+    assert first["worker_processes"] == (cores if cores > 1 else 0)
+    assert second["worker_processes"] == 0
 
 
 def test_every_input_ends_in_articles_or_quarantine(warehouse_run):

@@ -196,6 +196,13 @@ def test_backfill_replaces_rows_in_one_commit_without_the_inbox(
     assert progress is not None and float(progress.data) == 100.0
     everything = backfill_flow(warehouse=str(warehouse), reextract=True)
     assert everything["articles_replaced"] == 6 and everything["articles_new"] == 6
+    assert everything["worker_processes"] == 0  # one batch: on a thread of the flow
+    assert_same(snapshot(warehouse), expected)
+    # Several batches: on worker processes, one per core, as `alliance run` and scheduled runs.
+    spread = backfill_flow(warehouse=str(warehouse), reextract=True, batch_size=2)
+    cores = os.cpu_count() or 1
+    assert spread["batches"] >= 3
+    assert spread["worker_processes"] == (cores if cores > 1 else 0)
     assert_same(snapshot(warehouse), expected)
 
 
@@ -294,7 +301,7 @@ def test_hostile_html_is_quarantined_not_crashed(extractors):
 
 
 def test_samples_are_stored_raw_and_replayable(tmp_path, extractors):
-    from flows.backfill_flow import replay_units
+    from flows.batches import replay_units
     from flows.rawstore import load_raw_units, packs_folder, raw_path, store_raw
 
     path = SAMPLES / "001_369282a053d58b26.txt"
