@@ -26,10 +26,10 @@ from flows.ingest_flow import (
     finish_run,
     new_run_id,
     refuse_damaged,
-    run_row_for,
     staging_folder,
 )
 from flows.lock import warehouse_lock
+from flows.runrecord import RunRecord
 from flows.seeds import SEEDS_DIR, load_reference
 from flows.settings import Settings
 from flows.staging import StagedBatch, StagedRun
@@ -105,10 +105,9 @@ def backfill_flow(
             progress=0.0, key="alliance-backfill-progress", description=f"{label}: batches done (%)"
         )
         staging = staging_folder(wh, run_id)
-        run_row = run_row_for(
+        record = RunRecord.start(
             run_id, "reextract" if reextract else "backfill", started, label, reference
-        )
-        run_row["files_seen"] = len(rows)
+        ).but(files_seen=len(rows))
         futures = reprocess_task.map(
             batches,
             list(range(len(batches))),
@@ -119,17 +118,17 @@ def backfill_flow(
             keep_ids=unmapped(keep_ids),
             staging=unmapped(str(staging)),
         )
-        results = _collect(futures, len(batches), progress_id, wh, run_row, logger)
+        results = _collect(futures, len(batches), progress_id, wh, record, logger)
         staged = StagedRun(str(staging), results, run_id, started)
         summary = finish_run(
-            wh, staged, run_row, reference, logger, replace_articles=old_ids, report=settings.report
+            wh, staged, record, reference, logger, replace_articles=old_ids, report=settings.report
         )
         summary["articles_replaced"] = len(old_ids)
         return summary
 
 
 def _collect(
-    futures: list, total: int, progress_id: Any, wh: Warehouse, run_row: dict, logger
+    futures: list, total: int, progress_id: Any, wh: Warehouse, record: RunRecord, logger
 ) -> list[StagedBatch]:
     """Wait for the batches, showing progress in the terminal and in the Prefect UI."""
     from rich.progress import Progress
@@ -141,4 +140,4 @@ def _collect(
             update_progress_artifact(progress_id, progress=100.0 * done / max(1, total))
     if total == 0:
         update_progress_artifact(progress_id, progress=100.0)
-    return collect(futures, wh, run_row, logger)
+    return collect(futures, wh, record, logger)

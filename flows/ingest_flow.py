@@ -8,7 +8,6 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
 from prefect import flow, get_run_logger, task
@@ -33,14 +32,14 @@ from flows.doctor import check_warehouse
 from flows.inbox import make_batches
 from flows.lock import warehouse_lock
 from flows.rawstore import store_raw
+from flows.runrecord import RunRecord
 from flows.seeds import SEEDS_DIR, load_reference
 from flows.settings import Settings
 from flows.staging import StagedBatch, StagedRun, stage_batch
-from flows.version import code_version
 from flows.warehouse import Source, Warehouse, runs_json
 from transforms.errors import ValidationFailure, WarehouseError
 from transforms.pipeline import quarantine_row
-from transforms.schema import SCHEMA_VERSION, TABLES, to_arrow
+from transforms.schema import TABLES, to_arrow
 
 
 def new_run_id(now: dt.datetime) -> str:
@@ -89,7 +88,7 @@ def process_feeds(
 def commit_run(
     wh: Warehouse,
     staged: StagedRun,
-    run_row: dict[str, Any],
+    record: RunRecord,
     replace_articles: set[str] | None = None,
 ) -> dict[str, int]:
     """Commit every table from the staged parts, then the run row with the resulting versions.
@@ -110,9 +109,8 @@ def commit_run(
         if name != "runs"
     }
     versions = wh.commit(sources, replace_articles=orphans | set(replace_articles or ()))
-    run_row["table_versions"] = runs_json(versions)
-    run_row["finished_at"] = dt.datetime.now(dt.UTC)
-    versions["runs"] = wh.commit({"runs": to_arrow("runs", [run_row])})["runs"]
+    final = record.ended(table_versions=runs_json(versions))
+    versions["runs"] = wh.commit({"runs": to_arrow("runs", [final.row()])})["runs"]
     write_manifest(wh)
     return versions
 
@@ -120,33 +118,6 @@ def commit_run(
 feed_task = task(name="fetch-feeds", cache_policy=NO_CACHE, retries=0)(process_feeds)
 process_paths_task = task(name="process-batch", cache_policy=NO_CACHE)(process_paths)
 commit_task = task(name="commit", cache_policy=NO_CACHE)(commit_run)
-
-
-def run_row_for(
-    run_id: str, flow_name: str, started: dt.datetime, inbox: str, reference
-) -> dict[str, Any]:
-    """A runs row in its initial, pessimistic state (status failed until the commit)."""
-    return {
-        "run_id": run_id,
-        "flow": flow_name,
-        "started_at": started,
-        "finished_at": started,
-        "inbox": inbox,
-        "files_seen": 0,
-        "articles_new": 0,
-        "inputs_skipped": 0,
-        "quarantined": 0,
-        "validation_success": False,
-        "validation_failures": 0,
-        "table_versions": "{}",
-        "rows_written": "{}",
-        "taxonomy_version": reference.taxonomy.version,
-        "gazetteer_version": reference.gazetteer.version,
-        "schema_version": SCHEMA_VERSION,
-        "normalizer_version": reference.versions.get("normalizer"),
-        "code_version": code_version(),
-        "status": "failed",
-    }
 
 
 def record_interrupted_runs(wh: Warehouse, reference, logger) -> list[str]:
@@ -164,8 +135,7 @@ def record_interrupted_runs(wh: Warehouse, reference, logger) -> list[str]:
             started = started.replace(tzinfo=dt.UTC)
         except ValueError:
             started = dt.datetime.now(dt.UTC)
-        row = run_row_for(run_id, "unknown", started, "", reference)
-        row.update(
+        record = RunRecord.start(run_id, "unknown", started, "", reference).but(
             status="interrupted",
             articles_new=counts.get("articles", 0),
             quarantined=counts.get("quarantine", 0),
@@ -173,7 +143,7 @@ def record_interrupted_runs(wh: Warehouse, reference, logger) -> list[str]:
             # replaces the ones it left (``may_have_orphans`` goes on seeing them).
             rows_written=runs_json(counts),
         )
-        rows.append(row)
+        rows.append(record.row())
         logger.warning(
             "run %s was interrupted before recording itself (rows left: %s); recorded now",
             run_id,
@@ -198,21 +168,20 @@ def staging_folder(wh: Warehouse, run_id: str) -> Path:
     return folder
 
 
-def collect(futures: list, wh: Warehouse, run_row: dict[str, Any], logger) -> list[StagedBatch]:
+def collect(futures: list, wh: Warehouse, record: RunRecord, logger) -> list[StagedBatch]:
     """Results of the batch tasks; a batch-level validation failure records a failed run and stops."""
     try:
         return [f.result() for f in futures]
     except ValidationFailure as exc:
-        run_row["finished_at"] = dt.datetime.now(dt.UTC)
-        wh.commit({"runs": to_arrow("runs", [run_row])})
-        logger.error("run %s stopped before writing: %s", run_row["run_id"], exc)
+        wh.commit({"runs": to_arrow("runs", [record.ended().row()])})
+        logger.error("run %s stopped before writing: %s", record.run_id, exc)
         raise
 
 
 def finish_run(
     wh: Warehouse,
     staged: StagedRun,
-    run_row: dict[str, Any],
+    record: RunRecord,
     reference,
     logger,
     replace_articles: set[str] | None = None,
@@ -221,15 +190,15 @@ def finish_run(
     """Commit one version per table, record the run, publish artifacts; returns the summary."""
     rows_written = {name: staged.rows(name) for name in TABLES if name != "runs"}
     failures = sum(b.validation_failures for b in staged.batches)
-    run_row.update(
+    record = record.but(
         articles_new=rows_written["articles"],
         quarantined=rows_written["quarantine"],
         validation_success=failures == 0,
         validation_failures=failures,
         rows_written=runs_json(rows_written),
         status="succeeded",
-        files_seen=run_row["files_seen"] or sum(b.files for b in staged.batches),
-        inputs_skipped=run_row["inputs_skipped"] + sum(b.inputs_skipped for b in staged.batches),
+        files_seen=record.files_seen or sum(b.files for b in staged.batches),
+        inputs_skipped=record.inputs_skipped + sum(b.inputs_skipped for b in staged.batches),
     )
     # Read from the staged parts before the commit, which moves them into the tables.
     quarantine_reasons = staged.value_counts("quarantine", "reason")
@@ -238,20 +207,20 @@ def finish_run(
         "articles", ["article_id", "title", "outlet", "published_at", "issue_codes"], 500
     )
     t = time.perf_counter()
-    versions = commit_task(wh, staged, run_row, replace_articles)
+    versions = commit_task(wh, staged, record, replace_articles)
     timings = staged.timings()
     timings["write"] = timings.get("write", 0.0) + time.perf_counter() - t
     summary = {
-        "run_id": run_row["run_id"],
-        "flow": run_row["flow"],
+        "run_id": record.run_id,
+        "flow": record.flow,
         "warehouse": wh.root,
-        "inbox": run_row["inbox"],
-        "files_seen": run_row["files_seen"],
+        "inbox": record.inbox,
+        "files_seen": record.files_seen,
         "batches": len(staged.batches),
         "worker_processes": pool_workers(),
-        "articles_new": run_row["articles_new"],
-        "inputs_skipped": run_row["inputs_skipped"],
-        "quarantined": run_row["quarantined"],
+        "articles_new": record.articles_new,
+        "inputs_skipped": record.inputs_skipped,
+        "quarantined": record.quarantined,
         "validation_failures": failures,
         "rows_written": rows_written,
         "table_versions": versions,
@@ -268,12 +237,12 @@ def finish_run(
         summary["report"] = publish_artifacts(wh, summary, articles, report)
     except Exception as exc:  # the data is committed: the run succeeded without its report
         summary["report"] = None
-        warning = f"run {run_row['run_id']} committed, but its report or artifacts failed: {exc!r}"
+        warning = f"run {record.run_id} committed, but its report or artifacts failed: {exc!r}"
         summary["warnings"].append(warning)
         logger.warning(warning)
     logger.info(
         "run %s: %d articles written, %d skipped, %d quarantined",
-        run_row["run_id"],
+        record.run_id,
         summary["articles_new"],
         summary["inputs_skipped"],
         summary["quarantined"],
@@ -369,10 +338,9 @@ def _ingest_in(
         f"{pool_workers()} worker processes" if pool_workers() else "threads of this process",
     )
     inbox_label = str(Path(settings.inbox).resolve())
-    run_row = run_row_for(
+    record = RunRecord.start(
         run_id, "ingest", started, inbox_label + (f" + feeds {feeds}" if feeds else ""), reference
-    )
-    run_row.update(files_seen=found, inputs_skipped=unchanged)
+    ).but(files_seen=found, inputs_skipped=unchanged)
     # Feeds are fetched beside the inbox batches, within their deadlines; whatever happens to
     # them, the inbox batches are committed.
     feed_future = (
@@ -403,14 +371,14 @@ def _ingest_in(
         staging=unmapped(str(staging)),
         max_chars=unmapped(settings.max_article_chars),
     )
-    staged_batches = collect(futures, wh, run_row, logger)
+    staged_batches = collect(futures, wh, record, logger)
     if feed_future is not None:
         try:
             staged_batches.append(feed_future.result())
         except Exception as exc:  # the inbox's work is committed all the same
             logger.error("feeds of run %s failed, nothing from them written: %s", run_id, exc)
     staged = StagedRun(str(staging), staged_batches, run_id, started)
-    return finish_run(wh, staged, run_row, reference, logger, report=settings.report)
+    return finish_run(wh, staged, record, reference, logger, report=settings.report)
 
 
 def publish_artifacts(

@@ -53,3 +53,17 @@ def test_a_warehouse_of_an_older_schema_gets_the_new_columns(tmp_path):
     assert runs.loc["new", "code_version"] == "0.1.0+gabcdef0"
     assert runs.loc["new", "normalizer_version"] == "1.4.0"
     assert runs.loc["old", ["code_version", "normalizer_version"]].isna().all()
+
+
+def test_a_run_record_is_exactly_a_runs_row_and_is_replaced_not_edited(reference):
+    from flows.runrecord import RunRecord
+
+    started = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    record = RunRecord.start("r1", "ingest", started, "/inbox", reference)
+    assert set(record.row()) == set(TABLES["runs"].schema.names)
+    assert record.status == "failed" and record.row()["finished_at"] == started
+    done = record.ended(status="succeeded", articles_new=3)
+    assert (record.status, record.articles_new) == ("failed", 0)  # the start is kept as it was
+    table = to_arrow("runs", [done.row()])
+    assert table.column("status").to_pylist() == ["succeeded"]
+    assert table.column("normalizer_version").to_pylist() == [reference.versions["normalizer"]]
