@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck format lock suites docs seal-seeds bench score-real clean
+.PHONY: install run test test-slow lint typecheck format lock suites docs seal-seeds bench score-real clean
 
 # uv installs the lock exactly (`uv pip sync`), in seconds where pip took minutes; uv itself
 # is pinned in the lock. Should uv fail, pip installs the same lock.
@@ -38,8 +38,11 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-test: install lint typecheck  ## lint, type-check and run the test suite
-	$(BIN)/pytest
+test: install lint typecheck  ## lint, type-check and run the tests but the slow ones (make test-slow)
+	$(BIN)/pytest -m "not slow"
+
+test-slow: install  ## the slow tests: runs through Prefect, kill -9, the scheduler, object stores
+	$(BIN)/pytest -m slow
 
 format: install
 	$(BIN)/ruff format flows transforms tests scripts bench
