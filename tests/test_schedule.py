@@ -26,12 +26,18 @@ RUNS = """
 import json
 import anyio
 from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
 
 async def main():
     async with get_client() as client:
         dep = await client.read_deployment_by_name("alliance-ingest/alliance-ingest-scheduled")
         runs = await client.read_flow_runs()
+        mine = [r.id for r in runs if r.deployment_id == dep.id]
+        logs = await client.read_logs(
+            LogFilter(flow_run_id=LogFilterFlowRunId(any_=mine)) if mine else None
+        )
         return {
+            "logs": [log.message for log in logs],
             "crons": [s.schedule.cron for s in dep.schedules],
             "params": dep.parameters,
             "runs": [
@@ -121,6 +127,9 @@ def test_the_scheduler_creates_a_run_that_ingests_a_dropped_file(tmp_path):
         _wait_healthy(api, server)
         assert (tmp_path / "state" / "prefect" / "prefect.db").exists()
         env["PREFECT_API_URL"] = api
+        # Batches of two files: the five samples make three, which a scheduled run must send
+        # to worker processes, one per core, as `alliance run` does. Its INFO lines say so.
+        env.update(ALLIANCE_BATCH_SIZE="2", PREFECT_LOGGING_LEVEL="INFO")
         inbox, warehouse = tmp_path / "inbox", tmp_path / "wh"
         inbox.mkdir()
         serve = subprocess.Popen(
@@ -143,13 +152,17 @@ def test_the_scheduler_creates_a_run_that_ingests_a_dropped_file(tmp_path):
             text=True,
             start_new_session=True,
         )
-        sample = sorted(SAMPLES.glob("*.txt"))[0]
-        shutil.copy(sample, inbox / sample.name)  # dropped while the deployment waits
+        drop = tmp_path / "drop"
+        drop.mkdir()
+        for sample in SAMPLES.glob("*.txt"):
+            shutil.copy(sample, drop / sample.name)
+        samples = len(list(drop.iterdir()))
+        drop.rename(inbox / "drop")  # all at once, while the deployment waits for its tick
         deadline = time.monotonic() + 240  # up to a minute to the tick, then the run
-        while _articles(warehouse) < 1 and time.monotonic() < deadline:
+        while _articles(warehouse) < samples and time.monotonic() < deadline:
             assert serve.poll() is None, _stop(serve)[-3000:]
             time.sleep(2)
-        assert _articles(warehouse) == 1, "no scheduled run ingested the dropped file"
+        assert _articles(warehouse) == samples, "no scheduled run ingested the dropped files"
         out = subprocess.run(
             [sys.executable, "-c", RUNS], cwd=REPO, env=env, capture_output=True, text=True
         )
@@ -159,6 +172,9 @@ def test_the_scheduler_creates_a_run_that_ingests_a_dropped_file(tmp_path):
         assert found["params"]["warehouse"] == str(warehouse)
         done = [r for r in found["runs"] if r["state"] == "COMPLETED"]
         assert done and all(r["auto_scheduled"] for r in done), found["runs"]
+        cores = os.cpu_count() or 1
+        where = f"{cores} worker processes" if cores > 1 else "threads of this process"
+        assert any("3 batches on " + where in m for m in found["logs"]), found["logs"][-20:]
     finally:
         _stop(serve)
         _stop(server)
