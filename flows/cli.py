@@ -498,14 +498,44 @@ def cmd_report(args: argparse.Namespace) -> int:
     from flows.report import render_report
     from transforms.errors import WarehouseError
 
+    out = Path(args.out)
     try:
-        written = render_report(_warehouse(args), Path(args.out))
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        print(f"alliance report: cannot write {out}: {_os_error(exc)}", file=sys.stderr)
+        return 2
+    try:
+        written = render_report(_warehouse(args), out)
     except WarehouseError as exc:
         print(f"alliance report: {exc}", file=sys.stderr)
         return 2
     for path in written:
         print(path)
     return 0
+
+
+def _positive(value: str) -> int:
+    """An argparse type: a whole number of 1 or more."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value} is less than 1")
+    return number
+
+
+class _Version(argparse.Action):
+    """``--version``: the package version and git commit (worked out only when asked)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="print the version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        from flows.version import code_version
+
+        print(f"alliance-issues {code_version()}")
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -515,6 +545,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Turn news about the ROK-US alliance into validated, versioned issue datasets. "
         "Every command takes --warehouse (default ./warehouse, or ALLIANCE_WAREHOUSE).",
     )
+    parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, help_: str, description: str) -> argparse.ArgumentParser:
@@ -540,7 +571,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--batch-size",
-        type=int,
+        type=_positive,
         help=f"files per task at most (default: {Settings.batch_size}; a batch also closes at {Settings.batch_bytes // 2**20} MiB of input)",
     )
     run.add_argument("--json", action="store_true", help="print the run summary as JSON")
@@ -562,7 +593,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--workers",
-        type=int,
+        type=_positive,
         help="worker processes for --task-runner processes (default: one per core)",
     )
     run.add_argument(
@@ -572,7 +603,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--dask-address", help="scheduler address of an existing Dask cluster (tcp://host:8786)"
     )
     run.add_argument(
-        "--dask-workers", type=int, default=2, help="workers of the local Dask cluster (default: 2)"
+        "--dask-workers",
+        type=_positive,
+        default=2,
+        help="workers of the local Dask cluster (default: 2)",
     )
     run.set_defaults(func=cmd_run)
 
@@ -589,7 +623,7 @@ def build_parser() -> argparse.ArgumentParser:
     server.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
     )
-    server.add_argument("--port", type=int, default=4200, help="port (default: 4200)")
+    server.add_argument("--port", type=_positive, default=4200, help="port (default: 4200)")
     server.set_defaults(func=cmd_server)
 
     serve = add(
@@ -625,14 +659,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--reextract", action="store_true", help="every stored article, dated or not"
     )
     backfill.add_argument(
-        "--batch-size", type=int, help=f"articles per task (default: {Settings.batch_size})"
+        "--batch-size", type=_positive, help=f"articles per task (default: {Settings.batch_size})"
     )
     backfill.add_argument(
         "--lock-timeout", type=float, help="seconds to wait for another run (default: 600)"
     )
     backfill.add_argument(
         "--workers",
-        type=int,
+        type=_positive,
         help="worker processes for 2+ batches (default: one per core; 1: threads)",
     )
     backfill.add_argument("--json", action="store_true", help="print the run summary as JSON")
@@ -645,7 +679,7 @@ def build_parser() -> argparse.ArgumentParser:
         "with their counts and validation outcome, and the number of quarantined inputs.",
     )
     status.add_argument(
-        "--runs", type=int, default=5, help="how many recent runs to list (default: 5)"
+        "--runs", type=_positive, default=5, help="how many recent runs to list (default: 5)"
     )
     status.add_argument("--json", action="store_true", help="print as JSON")
     status.set_defaults(func=cmd_status)
@@ -746,7 +780,11 @@ SPAWNING = frozenset({"run", "backfill", "serve"})
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `alliance` command."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # answered with the usage of the command they were given to, not alliance's
+        commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        commands.choices[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
     if getattr(args, "engine", None):  # `server` runs no extraction: it has no --engine
         engine.use(args.engine)
     try:

@@ -22,12 +22,28 @@ def table_files(wh: Warehouse, name: str, version: int | None = None) -> list[st
     """Parquet files that make up ``name`` at ``version`` (current when None)."""
     if name not in TABLES:
         raise WarehouseError("unknown_table", f"{name!r} is not one of {', '.join(TABLES)}")
+    check_version(wh, name, version)
     dt_ = wh.table(name, version)
     if dt_ is None:
         raise WarehouseError(
             "missing_table", f"{wh.uri(name)}: no such table (run `alliance run` first)"
         )
     return list(dt_.file_uris())
+
+
+def check_version(wh: Warehouse, name: str, version: int | None) -> None:
+    """WarehouseError unless table ``name`` exists and has ``version`` (None: the current one)."""
+    current = wh.table(name)
+    if current is None:
+        raise WarehouseError(
+            "missing_table", f"{wh.uri(name)}: no such table (run `alliance run` first)"
+        )
+    if version is not None and not 0 <= version <= current.version():
+        raise WarehouseError(
+            "no_such_version",
+            f"{name} has versions 0 to {current.version()}: there is no version {version} "
+            f"(`alliance status` lists them)",
+        )
 
 
 def write_manifest(wh: Warehouse) -> dict[str, Any]:
@@ -52,6 +68,7 @@ def write_manifest(wh: Warehouse) -> dict[str, Any]:
 
 def versions_as_of_run(wh: Warehouse, runs_version: int | None) -> dict[str, int]:
     """Table versions recorded by the latest run in ``runs`` at ``runs_version`` (None: now)."""
+    check_version(wh, "runs", runs_version)
     runs = wh.read("runs", version=runs_version).to_pylist()
     done = [r for r in runs if r["status"] == "succeeded"]
     if not done:

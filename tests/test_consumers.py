@@ -3,6 +3,7 @@
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -241,3 +242,40 @@ def test_run_rejects_a_missing_inbox_or_bad_feeds_before_starting(tmp_path, caps
     assert main(["run", "--feeds", str(feeds), "--warehouse", str(tmp_path / "wh")]) == 2
     assert "not http" in capsys.readouterr().err
     assert not (tmp_path / "wh").exists()
+
+
+def test_cli_mistakes_are_answered_in_one_line_with_exit_2(warehouse, tmp_path, capsys):
+    def answer(*argv: str) -> str:
+        with pytest.raises(SystemExit) as stop:
+            main(list(argv))
+        assert stop.value.code == 2
+        return capsys.readouterr().err
+
+    # A flag the command does not take: that command's usage, not alliance's.
+    err = answer("run", "--bogus")
+    assert "usage: alliance run" in err and "unrecognized arguments: --bogus" in err
+    assert "argument --batch-size: 0 is less than 1" in answer("run", "--batch-size", "0")
+    assert "argument --workers: 0 is less than 1" in answer("backfill", "--workers", "0")
+    root = warehouse.root
+    assert main(["files", "articles", "--version", "99", "--warehouse", root]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("alliance files: no_such_version: articles has versions 0 to")
+    assert "\n" not in err
+    assert (
+        main(["export", "--out", str(tmp_path / "x"), "--version", "99", "--warehouse", root]) == 2
+    )
+    assert "no_such_version: runs has versions 0 to" in capsys.readouterr().err
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    assert main(["report", "--out", str(blocked / "r" / "report.html"), "--warehouse", root]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"alliance report: cannot write {blocked / 'r' / 'report.html'}:")
+
+
+def test_cli_version_names_the_package_and_commit(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0
+    assert re.fullmatch(
+        r"alliance-issues \d+\.\d+\.\d+\+g[0-9a-f]{7}(\.dirty)?\n", capsys.readouterr().out
+    )
