@@ -289,8 +289,10 @@ def test_languages_are_not_states(extractors):
     text = "The phone translates calls in 13 languages, including Korean, Spanish and German."
     assert states(text, extractors) == set()
     assert states("The film was dubbed in Japanese for Tokyo audiences.", extractors) == {"JPN"}
-    # A demonym before a noun is still the state: "Korean waters", "Japanese firms".
-    assert states("Investors from Korean, Japanese and Chinese firms met.", extractors) == {
+    # A demonym before a noun names the state when the noun is the state's ("Korean waters",
+    # "Japanese officials"), not when it is a company's nationality (realdev's convention).
+    assert states("Investors from Korean, Japanese and Chinese firms met.", extractors) == set()
+    assert states("Korean, Japanese and Chinese officials met.", extractors) == {
         "KOR",
         "JPN",
         "CHN",
@@ -415,3 +417,25 @@ def test_select_more_is_a_selection_of_everything(first, more, allow_same_span, 
     assert _select_more(chosen, extra, allow_same_span) == _select_reference(
         chosen + extra, allow_same_span
     )
+
+
+# Each trap: a passage we wrote where the state name means something else, and its near miss
+# where the same words name the state acting.
+NOT_THE_STATE = [
+    ("The won fell to 1,190 South Korean won per dollar.", "KOR", "South Korea cut rates."),
+    ("Tensions rose on the Korean peninsula.", "KOR", "Korean officials met."),
+    ("A Norwegian firm sold the shipyard.", "NOR", "Norwegian officials sold it."),
+    ("South Korea's Hyundai Motor Co posted a profit.", "KOR", "South Korea's cabinet met."),
+    ("She leads a North Korea Studies program.", "PRK", "North Korea tested a missile."),
+    ("Ships sailed in the Sea of Japan.", "JPN", "Japan sent ships."),
+    ("They discussed the Taiwan question.", "TWN", "Taiwan protested the drills."),
+    ("Washington quarterback Sam Reed threw twice.", "USA", "Washington threatened sanctions."),
+    ("Yemeni Houthi rebels attacked a tanker.", "YEM", "Yemeni forces attacked a tanker."),
+    ("The leaders signed the Singapore Joint Statement.", "SGP", "Singapore hosted the talks."),
+]
+
+
+def test_a_nationality_venue_or_topic_is_not_the_state_acting(extractors):
+    for trap, state, near_miss in NOT_THE_STATE:
+        assert state not in states(trap, extractors), trap
+        assert state in states(near_miss, extractors), near_miss
