@@ -94,7 +94,7 @@ def backfill_flow(
         rows = select_articles(wh, since, until, reextract)
         old_ids = {r["article_id"] for r in rows}
         keep_ids = frozenset(wh.column_values("articles", "article_id") - old_ids)
-        count = -(-len(rows) // max(1, settings.batch_size))
+        count = len(split_evenly(rows, settings.batch_size))
         stack.enter_context(parallel_batches(count, settings.workers))
         batches = split_evenly(rows, settings.batch_size, parts=pool_workers())
         label = "reextract" if reextract else f"backfill {since or '…'}..{until or '…'}"

@@ -17,10 +17,8 @@ from transforms.actors import ActorMention
 from transforms.errors import NormalizeError
 from transforms.ingest import InputFile, RawArticle, Rejection, decode_input
 from transforms.issues import ArticleIssue, IssueMention, RuleHit, sentence_scores
-from transforms.language import detect_language
-from transforms.normalize import NormalizedText, normalize_text
-from transforms.pipeline import MAX_ARTICLE_CHARS, Extractors, extract_article
-from transforms.sentences import split_sentences
+from transforms.normalize import NormalizedText
+from transforms.pipeline import MAX_ARTICLE_CHARS, Extractors, extract_article, prepare_article
 
 
 @dataclasses.dataclass
@@ -74,22 +72,12 @@ def explain_article(
     """The pipeline's steps for one raw article, keeping every decision."""
     ref = ex.reference
     out = Explanation(raw.source_uri, engine.describe(), dict(ref.versions))
-    if len(raw.text) > max_chars:
-        out.rejected = f"normalize/text_too_long: {len(raw.text):,} characters"
-        return out
-    try:
-        norm = out.normalized = normalize_text(raw.text, ref.boilerplate, ref.outlets, raw.meta)
+    try:  # the pipeline's own step: the same checks, the same quarantine reasons
+        norm, out.language, out.sentences = prepare_article(raw, ex, max_chars)
     except NormalizeError as exc:
         out.rejected = f"normalize/{exc.reason}: {exc.detail}"
         return out
-    if not norm.text.strip():
-        out.rejected = "normalize/empty_after_normalization"
-        return out
-    out.language = detect_language(norm.text)
-    if out.language != "en":
-        out.rejected = f"normalize/not_english: detected {out.language!r}"
-        return out
-    out.sentences = split_sentences(norm.text, ref.abbreviations)
+    out.normalized = norm
     year = norm.published_at.year if norm.published_at else None
     found = extract_article(norm.text, out.sentences, year, ex, trace=out.hits)
     out.actors, out.relevant, out.issues = found.actors, found.relevant, found.issues

@@ -29,7 +29,7 @@ from transforms.issues import (
     find_issue_mentions,
 )
 from transforms.language import detect_language
-from transforms.normalize import normalize_text
+from transforms.normalize import NormalizedText, normalize_text
 from transforms.reference import Reference
 from transforms.schema import TABLES, to_arrow
 from transforms.sentences import split_sentences
@@ -164,19 +164,20 @@ class TupleRows:
         return pa.Table.from_arrays(arrays, schema=schema)
 
 
-def process_article(
-    raw: RawArticle,
-    ex: Extractors,
-    *,
-    run_id: str,
-    ingested_at: dt.datetime,
-    timings: dict[str, float] | None = None,
-    max_chars: int = MAX_ARTICLE_CHARS,
-) -> ArticleRows:
-    """Normalize and extract one raw article into its rows; raises NormalizeError.
+class Prepared(NamedTuple):
+    """A raw article normalized and split, ready for extraction."""
 
-    ``timings`` (stage -> seconds) is increased by the time spent normalizing and extracting.
-    """
+    normalized: NormalizedText
+    language: str
+    sentences: list[tuple[int, int]]
+
+
+def prepare_article(
+    raw: RawArticle, ex: Extractors, max_chars: int = MAX_ARTICLE_CHARS
+) -> Prepared:
+    """Normalize one raw article, check that it may be extracted, and split its sentences;
+    NormalizeError (the quarantine reason) when it may not: too long, nothing left after the
+    boilerplate, not English."""
     if len(raw.text) > max_chars:
         raise NormalizeError(
             "text_too_long",
@@ -184,8 +185,6 @@ def process_article(
             "limit of an article (ALLIANCE_MAX_ARTICLE_CHARS)",
         )
     ref = ex.reference
-    clock = timings if timings is not None else {}
-    t0 = time.perf_counter()
     norm = normalize_text(raw.text, ref.boilerplate, ref.outlets, raw.meta)
     text = norm.text
     if not text.strip():
@@ -199,9 +198,28 @@ def process_article(
             "not_english",
             f"{raw.source_uri}: detected language {language!r}, only English is processed",
         )
+    return Prepared(norm, language, split_sentences(text, ref.abbreviations))
+
+
+def process_article(
+    raw: RawArticle,
+    ex: Extractors,
+    *,
+    run_id: str,
+    ingested_at: dt.datetime,
+    timings: dict[str, float] | None = None,
+    max_chars: int = MAX_ARTICLE_CHARS,
+) -> ArticleRows:
+    """Normalize and extract one raw article into its rows; raises NormalizeError.
+
+    ``timings`` (stage -> seconds) is increased by the time spent normalizing and extracting.
+    """
+    clock = timings if timings is not None else {}
+    t0 = time.perf_counter()
+    norm, language, sentences = prepare_article(raw, ex, max_chars)
+    text = norm.text
     content_sha = sha256_hex(text.encode("utf-8"))
     article_id = content_sha[:16]
-    sentences = split_sentences(text, ref.abbreviations)
     t1 = time.perf_counter()
     clock["normalize"] = clock.get("normalize", 0.0) + t1 - t0
     year = norm.published_at.year if norm.published_at else None

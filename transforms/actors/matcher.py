@@ -167,8 +167,13 @@ class ActorMatcher:
             self.korean_name_given_first,
             *(t for _, t in gazetteer.traps),
         ]
-        self.matcher = engine.compile_matcher(self.patterns)
         self._sitting: dict[int | None, dict[str, str]] = {}
+
+    @functools.cached_property
+    def matcher(self) -> engine.Matcher:
+        """A matcher of ``patterns`` alone, for ``extract`` without a scan; compiled on first
+        use (the pipeline's matcher compiles them with the taxonomy's rules instead)."""
+        return engine.compile_matcher(self.patterns)
 
     @functools.cached_property
     def pattern(self) -> re.Pattern[str]:
