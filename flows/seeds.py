@@ -13,6 +13,7 @@ from transforms.reference import (
     parse_abbreviations,
     parse_boilerplate,
     parse_gazetteer,
+    parse_given_names,
     parse_lexicon,
     parse_outlets,
     parse_taxonomy,
@@ -28,6 +29,7 @@ SEED_GROUPS = {
         "gazetteer/organizations.csv",
         "gazetteer/traps.yaml",
         "gazetteer/lexicon.yaml",
+        "gazetteer/given_names.txt",
     ),
     "normalizer": ("boilerplate.yaml", "outlets.yaml", "sentences.yaml"),
 }
@@ -46,6 +48,13 @@ def _csv(path: Path) -> list[dict[str, str]]:
         with path.open(encoding="utf-8", newline="") as fh:
             return list(csv.DictReader(fh))
     except (OSError, csv.Error) as exc:
+        raise ReferenceDataError(f"{path}: {exc}") from exc
+
+
+def _lines(path: Path) -> list[str]:
+    try:
+        return path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
         raise ReferenceDataError(f"{path}: {exc}") from exc
 
 
@@ -83,7 +92,10 @@ def load_reference(seeds_dir: Path = SEEDS_DIR) -> Reference:
         _csv(gaz_dir / "people.csv"),
         _csv(gaz_dir / "organizations.csv"),
         (_yaml(gaz_dir / "traps.yaml") or {}).get("traps", []),
-        parse_lexicon(_yaml(gaz_dir / "lexicon.yaml") or {}),
+        parse_lexicon(
+            _yaml(gaz_dir / "lexicon.yaml") or {},
+            parse_given_names(_lines(gaz_dir / "given_names.txt")),
+        ),
     )
     boilerplate = parse_boilerplate((_yaml(seeds_dir / "boilerplate.yaml") or {}).get("rules", []))
     outlets = parse_outlets((_yaml(seeds_dir / "outlets.yaml") or {}).get("outlets", []))

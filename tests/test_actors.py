@@ -119,7 +119,9 @@ def test_people_outside_the_gazetteer(extractors):
     }
     # a count after a place, or an age without its closing comma, is no person
     assert people("New Hampshire, 12, and Ohio, 9, voted.", extractors) == set()
-    assert people("Maria Lopez, 24 years old, said so.", extractors) == set()
+    # (the given name still makes her a person; the age pattern does not fire)
+    no_age = actors("Maria Lopez, 24 years old, said so.", extractors)
+    assert {m.resolution for m in no_age} == {"given_name_pattern"}
 
 
 def test_roles_follow_the_article_date(extractors):
@@ -439,3 +441,93 @@ def test_a_nationality_venue_or_topic_is_not_the_state_acting(extractors):
     for trap, state, near_miss in NOT_THE_STATE:
         assert state not in states(trap, extractors), trap
         assert state in states(near_miss, extractors), near_miss
+
+
+def resolutions(text, ex):
+    return {m.actor_name: m.resolution for m in actors(text, ex) if m.actor_type == "person"}
+
+
+def test_a_given_name_and_a_surname_make_a_person(extractors):
+    found = resolutions("After Tony Brack threw the ball, Dana Whitfield caught it.", extractors)
+    assert found == {"Tony Brack": "given_name_pattern", "Dana Whitfield": "given_name_pattern"}
+    # a possessive before the name is fine: "the club's Adam Long"
+    assert people("Seattle Rovers’ Adam Stroud defends.", extractors) == {"Adam Stroud"}
+    # near misses: places, works and ships named after people, an ambiguous given name,
+    # a longer capitalized name, a state's name, a headline
+    for text in (
+        "They met in the Rose Garden and at Ellis Park on Monday.",
+        "The album Love Yourself sold well.",
+        "The carrier USS George Washington sailed; the George Washington docked later.",
+        "Students of Sterling Junior High marched.",
+        "He joined Harold Reeves Memorial Hospital staff.",
+        "Officials at Kimberly Clark Industries declined.",
+        "The official China Daily reported it.",
+        "Abe Visits Controversial Shrine Again Despite Protests",
+    ):
+        assert people(text, extractors) == set(), text
+
+
+def test_the_given_name_list_is_checked(extractors):
+    from transforms.reference import ReferenceDataError, parse_given_names
+
+    assert parse_given_names(["# a comment", "", "Anna", "Jean-Pierre"]) == {"Anna", "Jean-Pierre"}
+    try:
+        parse_given_names(["Anna", "two words"])
+    except ReferenceDataError as exc:
+        assert "given_names.txt:2" in str(exc)
+    else:
+        raise AssertionError("a line of two words was accepted")
+    assert "Katie" in extractors.reference.gazetteer.lexicon.given_names
+
+
+def test_photo_credits_in_their_shapes(extractors):
+    for text, name in (
+        ("Troops march in Seoul.\n\nJane Holloway/AP\n\nThe drill began.", "Jane Holloway"),
+        ("Troops march. (AP Photo/Ross K. Whitman) The drill began.", "Ross K. Whitman"),
+        ("Leaders meet. (REUTERS/Marta Quill/File Photo) Talks went on.", "Marta Quill"),
+        ("Soldiers train. (Kenji Sato/U.S. Army) The unit moved.", "Kenji Sato"),
+        ("A ship docks.\nBorislav Tanev / Getty Images\nIt left.", "Borislav Tanev"),
+        ("Photo: Elena Marsh\nThe ministers met.", "Elena Marsh"),
+    ):
+        found = resolutions(text, extractors)
+        assert found.get(name) == "photo_credit", (text, found)
+    # near miss: a slash between two places is no credit
+    assert people("Flights on the Seoul/Tokyo route resumed.", extractors) == set()
+
+
+def test_bylines_in_their_shapes(extractors):
+    for text, names in (
+        ("• By Yang Min-ho, Lee Soo-jin\n\nThe talks resumed.", {"Yang Min-ho", "Lee Soo-jin"}),
+        ("by: Nick Brandauer, Defense News\nThe talks resumed.", {"Nick Brandauer"}),
+        ("By Donald VossCorrespondent / June 5, 2009\nThe talks resumed.", {"Donald Voss"}),
+        ("By Scott M. Harlan For The Valley Sun\nThe talks resumed.", {"Scott M. Harlan"}),
+        ("Commentary by Irene Falk\nThe talks resumed.", {"Irene Falk"}),
+    ):
+        assert people(text, extractors) == names, text
+
+
+def test_reported_words_before_a_name_with_its_role(extractors):
+    text = '"They will not wait," said Qadir Yusuf Rahimi, who speaks for the group.'
+    assert resolutions(text, extractors) == {"Qadir Yusuf Rahimi": "said_name_pattern"}
+    # near miss: no role after the name
+    assert people('"Wait," said Foreign Office Sources on Monday.', extractors) == set()
+
+
+def test_names_are_trimmed_to_the_person(extractors):
+    # a title inside the name, a repeated surname after a whole Korean name, hyphenated
+    # surnames, a capitalized Korean given name
+    text = (
+        "Chairman of the Joint Chiefs General Mark Hollis spoke. "
+        "Defense Minister Lee Jong-hwan Lee answered. "
+        "Senior fellow Mira Tapp-Hooper, a former official, agreed with analyst Lee Yoon-Woo."
+    )
+    assert people(text, extractors) == {
+        "Mark Hollis",
+        "Lee Jong-hwan",
+        "Mira Tapp-Hooper",
+        "Lee Yoon-Woo",
+    }
+    # a possessive is not half of a name: "the League's Nova Gaming of China"
+    assert "League's Nova Gaming" not in people(
+        "They beat the League's Nova Gaming of China.", extractors
+    )

@@ -202,6 +202,11 @@ class Lexicon:
     country_cues_before: tuple[str, ...]
     country_cues_after: tuple[str, ...]
     north_not_before: tuple[str, ...]
+    photo_agencies: tuple[str, ...] = ()
+    byline_leads: tuple[str, ...] = ()
+    not_a_surname: frozenset[str] = frozenset()
+    given_names_ambiguous: frozenset[str] = frozenset()
+    given_names: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -473,17 +478,22 @@ _LEXICON_REGEX_LISTS = (
     "country_cues_before",
     "country_cues_after",
     "north_not_before",
+    "photo_agencies",
+    "byline_leads",
 )
 _LEXICON_WORD_SETS = (
     "name_stopwords",
     "not_a_person",
     "korean_surnames",
     "common_korean_surnames",
+    "not_a_surname",
+    "given_names_ambiguous",
 )
 
 
-def parse_lexicon(data: Mapping[str, Any]) -> Lexicon:
-    """Build the Lexicon from the parsed lexicon YAML; every regex piece must compile."""
+def parse_lexicon(data: Mapping[str, Any], given_names: Iterable[str] = ()) -> Lexicon:
+    """Build the Lexicon from the parsed lexicon YAML and the given-name list
+    (``gazetteer/given_names.txt``, see ``parse_given_names``); every regex piece must compile."""
     where = "gazetteer/lexicon.yaml"
 
     def strings(key: str, value: Any) -> tuple[str, ...]:
@@ -522,7 +532,28 @@ def parse_lexicon(data: Mapping[str, Any]) -> Lexicon:
         country_cues_before=raw["country_cues_before"],
         country_cues_after=raw["country_cues_after"],
         north_not_before=raw["north_not_before"],
+        photo_agencies=raw["photo_agencies"],
+        byline_leads=raw["byline_leads"],
+        not_a_surname=frozenset(raw["not_a_surname"]),
+        given_names_ambiguous=frozenset(raw["given_names_ambiguous"]),
+        given_names=frozenset(given_names),
     )
+
+
+def parse_given_names(lines: Iterable[str]) -> frozenset[str]:
+    """The given names of ``gazetteer/given_names.txt``: one a line, ``#`` comments; each
+    must be one capitalized word (letters, an inner hyphen or apostrophe)."""
+    names = set()
+    for number, raw in enumerate(lines, 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if not re.fullmatch(r"[A-Z][a-z]+(?:[-'][A-Za-z][a-z]*)?", line):
+            raise ReferenceDataError(
+                f"gazetteer/given_names.txt:{number}: {line!r} is not one capitalized word"
+            )
+        names.add(line)
+    return frozenset(names)
 
 
 def parse_abbreviations(data: Mapping[str, Any]) -> frozenset[str]:

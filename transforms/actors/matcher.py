@@ -4,19 +4,21 @@ was resolved (gazetteer surfaces, person patterns, surnames, leaders in office).
 import functools
 import re
 import string
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 from transforms import engine
 from transforms.actors.patterns import (
     AND_NAME,
-    BYLINE,
     CAP_AFTER,
     CREDIT,
+    GIVEN_NAME,
+    GIVEN_NAME_PAIR,
     KOREAN_GIVEN,
     NAME,
     NAME_AGE,
     PHOTO_CREDIT,
+    SAID_NAME,
     TWO_KOREAS,
     PersonPatterns,
 )
@@ -53,6 +55,8 @@ R_APPOSITION = "apposition_pattern"
 R_NAME_AGE = "name_age_pattern"
 R_BYLINE = "byline"
 R_PHOTO = "photo_credit"
+R_SAID_NAME = "said_name_pattern"
+R_GIVEN_NAME = "given_name_pattern"
 R_OF_STATE = "name_of_state_pattern"
 R_KOREAN_NAME = "korean_name_pattern"
 R_NORTH = "north_after_north_korea"
@@ -148,7 +152,7 @@ class ActorMatcher:
             rf"(?<![\w-])(?P<name>(?:{surnames}) {KOREAN_GIVEN.pattern})(?![\w-])"
         )
         self.korean_name_given_first = re.compile(
-            rf"\b(?P<name>[{string.ascii_uppercase}][a-z]{{0,5}}-[a-z]{{1,6}} (?:{surnames}))(?![\w-])"
+            rf"\b(?P<name>[{string.ascii_uppercase}][a-z]{{0,5}}-(?:[a-z]{{1,6}}|[A-Z][a-z]{{1,5}}) (?:{surnames}))(?![\w-])"
         )
         self.ambiguous = {s.iso3 for s in gazetteer.states.values() if s.ambiguous}
         # Every pattern extraction runs over a whole text: what the engine compiles.
@@ -159,9 +163,13 @@ class ActorMatcher:
             self.person.apposition,
             self.person.role_apposition,
             NAME_AGE,
-            BYLINE,
+            self.person.byline,
             CREDIT,
             PHOTO_CREDIT,
+            self.person.credit_before_agency,
+            self.person.credit_after_agency,
+            SAID_NAME,
+            GIVEN_NAME,
             self.name_of_state,
             self.korean_name,
             self.korean_name_given_first,
@@ -198,6 +206,103 @@ class ActorMatcher:
         if not any(e[1] == actor_id for e in entries):
             entries.append((kind, actor_id, resolution, priority))
 
+    # -- unknown people -----------------------------------------------------
+
+    def _unknown_name(
+        self, text: str, start: int, end: int, resolution: str
+    ) -> tuple[int, int] | None:
+        """The span of the person a pattern found at ``text[start:end]``, trimmed, or None
+        when the words show it is no person.
+
+        Trimmed: titles before it ("General Mark Milley" is Mark Milley), stopwords after it
+        ("Jane Doe For" before "For The Daily"), a word after a whole Korean name ("Lee
+        Jong-sup Lee"). Not a person: a stopword or a gazetteer surface inside, a state's
+        name first ("China Daily"), a word that ends places and works last ("People's
+        Daily", a Korean surname excepted), a hyphenated prefix first ("Ex-president"), an
+        office or body ("X Y of Japan"), or any name but a byline's or a credit's in a line
+        set in headline case ("President Roh Backs Multilateral ..."); a Korean name's shape
+        holds there too."""
+        lexicon = self.person.lexicon
+        while (cut := text.find(" ", start, end)) > 0 and text[start:cut] in lexicon.not_a_person:
+            start = cut + 1
+        while (cut := text.rfind(" ", start, end)) > 0 and text[cut + 1 : end] in (
+            lexicon.name_stopwords
+        ):
+            end = cut
+        tokens = text[start:end].split()
+        if (
+            len(tokens) == 3
+            and tokens[0] in lexicon.korean_surnames
+            and KOREAN_GIVEN.fullmatch(tokens[1])
+        ):
+            end = start + len(tokens[0]) + 1 + len(tokens[1])
+            tokens = tokens[:2]
+        name = text[start:end]
+        if (
+            len(tokens) < 2
+            or any(tok in lexicon.name_stopwords for tok in tokens)
+            or name in self.surfaces
+            or tokens[0] in self.surfaces
+            or (tokens[-1] in lexicon.not_a_surname and tokens[-1] not in lexicon.korean_surnames)
+            or self.person.not_a_given_name.match(name)
+            or (resolution == R_OF_STATE and any(t in lexicon.not_a_person for t in tokens))
+            or (
+                resolution not in (R_BYLINE, R_PHOTO, R_KOREAN_NAME)
+                and _headline_line(text, start, end)
+            )
+        ):
+            return None
+        return start, end
+
+    def _given_names(
+        self, text: str, find: Callable[[re.Pattern[str]], list[re.Match[str]]]
+    ) -> list[Candidate]:
+        """Unknown people from a given name of the lexicon and a surname: "Katie Tucker".
+
+        Skipped when the pair is one end of a longer capitalized phrase ("Sterling Junior
+        High", "USS George Washington"), in a headline-case line, when its first word is
+        ambiguous (given_names_ambiguous), a Korean surname or a state's name, or when its
+        last word ends places and works (not_a_surname) or is a state's or a stopword."""
+        lexicon = self.person.lexicon
+        out = []
+        for m in find(GIVEN_NAME):
+            first = m.group()
+            if first not in lexicon.given_names:
+                continue
+            pair = GIVEN_NAME_PAIR.match(text, m.start())
+            if pair is None:  # the lookahead saw it; kept for the type checker
+                continue
+            s, e = pair.span()
+            name = pair.group()
+            _, _, rest = name.partition(" ")
+            last = rest.rpartition(" ")[2]
+            if (
+                first in lexicon.given_names_ambiguous
+                or first in lexicon.korean_surnames
+                or first in self.surfaces
+                or last in lexicon.name_stopwords
+                or last in lexicon.not_a_person
+                or last in lexicon.not_a_surname
+                or last in self.surfaces
+                or name in self.surfaces
+                or _in_capitalized_run(text, s, e, lexicon.name_stopwords)
+                or _headline_line(text, s, e)
+            ):
+                continue
+            out.append(
+                Candidate(
+                    s,
+                    e,
+                    0,
+                    person_id_for_unknown(name),
+                    "person",
+                    R_GIVEN_NAME,
+                    name=name,
+                    in_gazetteer=False,
+                )
+            )
+        return out
+
     # -- resolution helpers -------------------------------------------------
 
     def _leader_for(self, surname: str, year: int | None, named_id: str | None) -> Person | None:
@@ -231,7 +336,6 @@ class ActorMatcher:
         gaz = self.gazetteer
         find = (scan or self.matcher.scan(text)).matches
 
-        lexicon = self.person.lexicon
         cands: list[Candidate] = []
         traps = [(m.start(), m.end()) for _, t in gaz.traps for m in find(t)]
 
@@ -253,9 +357,12 @@ class ActorMatcher:
             (self.person.apposition, R_APPOSITION),
             (self.person.role_apposition, R_APPOSITION),
             (NAME_AGE, R_NAME_AGE),
-            (BYLINE, R_BYLINE),
+            (self.person.byline, R_BYLINE),
             (CREDIT, R_BYLINE),
             (PHOTO_CREDIT, R_PHOTO),
+            (self.person.credit_before_agency, R_PHOTO),
+            (self.person.credit_after_agency, R_PHOTO),
+            (SAID_NAME, R_SAID_NAME),
             (self.name_of_state, R_OF_STATE),
             (self.korean_name, R_KOREAN_NAME),
             (self.korean_name_given_first, R_KOREAN_NAME),
@@ -270,18 +377,11 @@ class ActorMatcher:
                     if more:
                         spans.append(more.span("name"))
                 for s, e in spans:
-                    name = text[s:e]
-                    tokens = name.split()
-                    if (
-                        any(tok in lexicon.name_stopwords for tok in tokens)
-                        or self.person.not_a_given_name.match(name)
-                        or name in self.surfaces
-                        or (
-                            resolution == R_OF_STATE
-                            and any(t in lexicon.not_a_person for t in tokens)
-                        )
-                    ):
+                    span = self._unknown_name(text, s, e, resolution)
+                    if span is None:
                         continue
+                    s, e = span
+                    name = text[s:e]
                     cands.append(
                         Candidate(
                             s,
@@ -295,6 +395,7 @@ class ActorMatcher:
                             in_gazetteer=False,
                         )
                     )
+        cands.extend(self._given_names(text, find))
 
         chosen = select(cands)
         # Persons named in full so far, by surname, in text order.
@@ -522,6 +623,41 @@ class ActorMatcher:
             c.resolution,
             True,
         )
+
+
+_WORD_BEFORE = re.compile(r"(\S+)[ \t]+$")
+_WORD_AFTER = re.compile(r"[ \t]+([A-Z][\w'’.-]*)")
+_WORD = re.compile(r"[A-Za-z][\w'’-]*")
+
+
+def _in_capitalized_run(text: str, start: int, end: int, stopwords: frozenset[str]) -> bool:
+    """Whether ``text[start:end]`` has a capitalized word (not a stopword) right before or
+    after it on its line, or "the"/"USS" before it: part of a longer name or a ship's."""
+    before = _WORD_BEFORE.search(text, max(0, start - 40), start)
+    if before:
+        word = before.group(1)
+        if word in ("the", "The", "USS", "HMS", "ROKS") or (
+            word[0].isupper()
+            and word[-1].isalnum()
+            and not word.endswith(("'s", "’s"))
+            and word not in stopwords
+        ):
+            return True
+    after = _WORD_AFTER.match(text, end)
+    return bool(after and after.group(1) not in stopwords)
+
+
+def _headline_line(text: str, start: int, end: int) -> bool:
+    """Whether the line around ``text[start:end]`` is set in headline case: four words or
+    more, nearly all capitalized, no full stop at its end (a headline's capitals are no
+    evidence of a name)."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line = text[line_start : len(text) if line_end < 0 else line_end].rstrip()
+    words = _WORD.findall(line)
+    if len(words) < 4 or line.endswith("."):
+        return False
+    return sum(1 for w in words if w[0].isupper()) >= 0.8 * len(words)
 
 
 def _surname_of(matcher: ActorMatcher, c: Candidate) -> str:

@@ -10,8 +10,11 @@ import re
 from transforms.reference import Lexicon
 
 # A capitalized name of two or three words: "Kurt Campbell", "Lee Jae-myung", "Ban Ki-moon",
-# "Mary J. Smith", "Jean-Pierre", "McCarthy".
-NAME = r"[A-Z][a-z]+(?:[-'][A-Za-z]+)?(?: [A-Z]\.)?(?: (?:[A-Z][a-z]+(?:-[a-z]+)?|[A-Z][a-z]*[A-Z][a-z]+)){1,2}"  # one line
+# "Mary J. Smith", "Jean-Pierre", "McCarthy", "Rapp-Hooper", "Lee Yoon-Woo". A capital inside
+# a word comes after at most two letters ("McCarthy", "ElBaradei", "DeHart"): a longer run
+# is two words glued together ("KirkCorrespondent").
+SURNAME = r"(?:[A-Z][a-z]+(?:-[A-Za-z][a-z]+)?|[A-Z][a-z]{0,2}[A-Z][a-z]+)"
+NAME = rf"[A-Z][a-z]+(?:-[A-Za-z][a-z]*|['’][A-Z][a-z]+)?(?: [A-Z]\.)?(?: {SURNAME}){{1,2}}"
 # A person with their age set off by commas, then who they are or what they said:
 # "said Maria Lopez, 24, who flew in", "Jane Roe, 61, a retired teacher" (not "Ohio, 9, and").
 NAME_AGE = re.compile(
@@ -21,19 +24,28 @@ NAME_AGE = re.compile(
 TWO_KOREAS = re.compile(r"two Koreas\b")
 # More names after a plural title: "Democrats Raphael Warnock and Jon Ossoff".
 AND_NAME = re.compile(rf",?\s+and\s+(?P<name>{NAME})\b")
-BYLINE = re.compile(rf"^By\s+(?P<name>{NAME})\b", re.M)
+# A given name from the lexicon's list, then a surname: "Katie Tucker", "Scott M. Johnson";
+# the matcher checks the words (given_names, not_a_surname) and the words around. The
+# pattern takes the first word alone, the rest is looked ahead, so that "After Tony Romo"
+# yields "Tony" too; GIVEN_NAME_PAIR then reads the pair at the word.
+GIVEN_NAME = re.compile(rf"(?<![\w'’.-])[A-Z][a-z]+(?= (?:[A-Z]\. )?{SURNAME}(?![\w'’-]))")
+GIVEN_NAME_PAIR = re.compile(rf"[A-Z][a-z]+ (?:[A-Z]\. )?{SURNAME}")
+# Reported words before a name with its role: "said Jane Doe, who heads", "said Jane Doe, a".
+SAID_NAME = re.compile(
+    rf"\b(?:said|says|according to)\s+(?P<name>{NAME}),\s+(?:who|whose|a|an|the)\b"
+)
 # Wire credit lines: "Reporting by David Brunnstrom; Editing by Susan Heavey".
 CREDIT = re.compile(
     r"\b(?:[Rr]eporting|[Ww]riting|[Ee]diting|[Aa]dditional\s+reporting|[Cc]ompiled)\s+by\s+"
     rf"(?P<name>{NAME})\b"
 )
 PHOTO_CREDIT = re.compile(
-    rf"\b(?:[Pp]hoto|[Pp]icture|[Ii]mage)s?\s+(?:by|courtesy\s+of)\s+(?P<name>{NAME})\b"
+    rf"\b(?:[Pp]hoto|PHOTO|[Pp]icture|[Ii]mage)s?(?:\s+(?:by|courtesy\s+of)|:)\s+(?P<name>{NAME})\b"
 )
 # A capitalized word after a surname: the surname is part of a longer name.
 CAP_AFTER = re.compile(r"\s+[A-Z][a-z]")
-# A Korean given name as news style writes it: "In-bee", "Jae-myung".
-KOREAN_GIVEN = re.compile(r"[A-Z][a-z]+-[a-z]+")
+# A Korean given name as news style writes it: "In-bee", "Jae-myung", "Yoon-Woo".
+KOREAN_GIVEN = re.compile(r"[A-Z][a-z]+-(?:[a-z]+|[A-Z][a-z]{1,5})")
 
 
 def _any(pieces: tuple[str, ...]) -> str:
@@ -71,6 +83,18 @@ class PersonPatterns:
         self.the_north = re.compile(rf"North\b(?!\s+(?:{_any(lexicon.north_not_before)}))")
         # Hyphenated words that look like a Korean given name before a surname ("Ex-president").
         self.not_a_given_name = re.compile(rf"(?:{_any(lexicon.not_a_given_name)})-")
+        # A byline at the start of a line; its name may be glued to the next word when the
+        # page's markup was stripped ("By Jane DoeCorrespondent").
+        self.byline = re.compile(
+            rf"^[ \t•·*-]*(?:{_any(lexicon.byline_leads)})\s+(?P<name>{NAME})(?:\b|(?=[A-Z][a-z]{{3}}))",
+            re.M,
+        )
+        agencies = _any(lexicon.photo_agencies)
+        # Photo credits: the photographer before or after the agency, with a slash or a bar.
+        self.credit_before_agency = re.compile(
+            rf"(?<![\w-])(?P<name>{NAME})\s?[/|]\s?(?:{agencies})(?![\w-])"
+        )
+        self.credit_after_agency = re.compile(rf"(?<![\w-])(?:{agencies})\s?/\s?(?P<name>{NAME})\b")
 
     def role_words(self, title: str) -> tuple[str, ...]:
         """Words of the gazetteer role that ``title`` names: those of the first key it ends with."""
