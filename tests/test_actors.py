@@ -531,3 +531,16 @@ def test_names_are_trimmed_to_the_person(extractors):
     assert "League's Nova Gaming" not in people(
         "They beat the League's Nova Gaming of China.", extractors
     )
+
+
+def test_particles_and_words_told_to_the_press(extractors):
+    text = "Commission President Ulrike von der Brenn met them. Pavel Orlikov told reporters so."
+    assert resolutions(text, extractors) == {
+        "Ulrike von der Brenn": "title_name_pattern",
+        "Pavel Orlikov": "said_name_pattern",
+    }
+    # near miss: an office told reporters, and a particle without a capitalized surname
+    assert (
+        people("The Foreign Ministry told reporters so; Commission President von der.", extractors)
+        == set()
+    )

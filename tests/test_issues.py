@@ -544,9 +544,83 @@ def test_paraphrases_of_the_core_issues(reference):
     }
     for text, code in cases.items():
         assert code in codes(text, tax), text
+    # Seoul as the one that would arm, and American weapons stationed in the South again
+    for text in (
+        "Some in Washington urged Seoul to build nuclear weapons of its own design.",
+        "Lawmakers argued South Korea should acquire nuclear arms.",
+        "Conservatives want Washington to redeploy tactical nuclear weapons to South Korea.",
+        "Seoul ruled out any return of tactical nukes to its soil.",
+    ):
+        assert "ROK_NUCLEAR_OPTION" in codes(text, tax), text
+    # near misses: Seoul fearing the North's arms, the North deploying its own
+    for text in (
+        "Seoul fears Pyongyang will build more nuclear weapons.",
+        "South Korea said North Korea may deploy tactical nukes near the border.",
+    ):
+        assert "ROK_NUCLEAR_OPTION" not in codes(text, tax), text
     # The United States' own arsenal is not Seoul's nuclear option.
     text = "The United States would defend South Korea with its own atomic weapons."
     assert codes(text, tax) == {"EXTENDED_DETERRENCE"}
+
+
+def test_rules_of_taxonomy_1_9(reference):
+    """Each rule added in taxonomy 1.9.0 with a passage and its near miss."""
+    tax = reference.taxonomy
+    cases = [
+        # COST_SHARING: the cost of the troops a sentence after Korea; contributions
+        (
+            "Seoul and Washington met again. They argued over the cost of maintaining US troops.",
+            "Seoul and Washington met again. They argued over the cost of maintaining old roads.",
+            "COST_SHARING",
+        ),
+        (
+            "Washington may pull out troops unless Seoul increased its contributions.",
+            "Seoul increased its contributions to the UN climate fund.",
+            "COST_SHARING",
+        ),
+        # USFK_POSTURE: staying stationed, a troop number kept, the command's role
+        (
+            "The U.S. forces will continue to be stationed in South Korea.",
+            "The U.S. forces will continue to be stationed in Germany near Seoul's embassy.",
+            "USFK_POSTURE",
+        ),
+        (
+            "Washington pledged to maintain the 28,500 U.S. troops in Korea.",
+            "Washington pledged to maintain the 28,500 jobs near Seoul.",
+            "USFK_POSTURE",
+        ),
+        (
+            "Seoul debated the future of U.S. Forces Korea.",
+            "Seoul debated the future of U.S. Forces Japan.",
+            "USFK_POSTURE",
+        ),
+        # NUCLEAR_ENERGY_COOPERATION: reprocessing fuel, the bilateral nuclear agreement
+        (
+            "Seoul asked Washington for consent to reprocess spent fuel.",
+            "Seoul asked Washington for consent to process more jet fuel.",
+            "NUCLEAR_ENERGY_COOPERATION",
+        ),
+        (
+            "South Korea and the US extended their bilateral nuclear agreement.",
+            "North Korea and the US signed a bilateral nuclear agreement near Seoul.",
+            "NUCLEAR_ENERGY_COOPERATION",
+        ),
+        # TRILATERAL_COOPERATION: "Korea" alone in the list; ministers meeting
+        (
+            "The foreign ministers of Korea, Japan and the United States met in Hawaii.",
+            "The foreign ministers of North Korea, Japan and the United States met in Hawaii.",
+            "TRILATERAL_COOPERATION",
+        ),
+        # REGIONAL_ARCHITECTURE: a regional security order of many states
+        (
+            "Seoul proposed a multilateral security system for Northeast Asia.",
+            "Seoul proposed a new security system for its ports.",
+            "REGIONAL_ARCHITECTURE",
+        ),
+    ]
+    for text, near_miss, code in cases:
+        assert code in codes(text, tax), text
+        assert code not in codes(near_miss, tax), near_miss
 
 
 _ACTOR_IDS = ("KOR", "USA", "p_moon", "p_biden")

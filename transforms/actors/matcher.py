@@ -19,6 +19,7 @@ from transforms.actors.patterns import (
     NAME_AGE,
     PHOTO_CREDIT,
     SAID_NAME,
+    TOLD_NAME,
     TWO_KOREAS,
     PersonPatterns,
 )
@@ -169,6 +170,7 @@ class ActorMatcher:
             self.person.credit_before_agency,
             self.person.credit_after_agency,
             SAID_NAME,
+            TOLD_NAME,
             GIVEN_NAME,
             self.name_of_state,
             self.korean_name,
@@ -363,6 +365,7 @@ class ActorMatcher:
             (self.person.credit_before_agency, R_PHOTO),
             (self.person.credit_after_agency, R_PHOTO),
             (SAID_NAME, R_SAID_NAME),
+            (TOLD_NAME, R_SAID_NAME),
             (self.name_of_state, R_OF_STATE),
             (self.korean_name, R_KOREAN_NAME),
             (self.korean_name_given_first, R_KOREAN_NAME),

@@ -14,7 +14,12 @@ from transforms.reference import Lexicon
 # a word comes after at most two letters ("McCarthy", "ElBaradei", "DeHart"): a longer run
 # is two words glued together ("KirkCorrespondent").
 SURNAME = r"(?:[A-Z][a-z]+(?:-[A-Za-z][a-z]+)?|[A-Z][a-z]{0,2}[A-Z][a-z]+)"
-NAME = rf"[A-Z][a-z]+(?:-[A-Za-z][a-z]*|['’][A-Z][a-z]+)?(?: [A-Z]\.)?(?: {SURNAME}){{1,2}}"
+# Lower-case particles before a surname: "Ursula von der Leyen", "Vincent van Gogh".
+PARTICLES = r"(?:(?:von|van|der|den|de|du|da|dos|di|la|le|bin|ibn) ){1,2}"
+NAME = (
+    rf"[A-Z][a-z]+(?:-[A-Za-z][a-z]*|['’][A-Z][a-z]+)?(?: [A-Z]\.)?"
+    rf"(?: {SURNAME})?(?: (?:{PARTICLES})?{SURNAME})"
+)
 # A person with their age set off by commas, then who they are or what they said:
 # "said Maria Lopez, 24, who flew in", "Jane Roe, 61, a retired teacher" (not "Ohio, 9, and").
 NAME_AGE = re.compile(
@@ -30,6 +35,10 @@ AND_NAME = re.compile(rf",?\s+and\s+(?P<name>{NAME})\b")
 # yields "Tony" too; GIVEN_NAME_PAIR then reads the pair at the word.
 GIVEN_NAME = re.compile(rf"(?<![\w'’.-])[A-Z][a-z]+(?= (?:[A-Z]\. )?{SURNAME}(?![\w'’-]))")
 GIVEN_NAME_PAIR = re.compile(rf"[A-Z][a-z]+ (?:[A-Z]\. )?{SURNAME}")
+# A name before words told to the press: "Jane Doe told reporters".
+TOLD_NAME = re.compile(
+    rf"(?<![\w-])(?P<name>{NAME})\s+told\s+(?:reporters|journalists|the press|a news conference)\b"
+)
 # Reported words before a name with its role: "said Jane Doe, who heads", "said Jane Doe, a".
 SAID_NAME = re.compile(
     rf"\b(?:said|says|according to)\s+(?P<name>{NAME}),\s+(?:who|whose|a|an|the)\b"
