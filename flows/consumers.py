@@ -142,6 +142,7 @@ def export_snapshot(
         "gazetteer_version": last["gazetteer_version"],
         "normalizer_version": last.get("normalizer_version"),  # None: a run before schema 1.1
         "code_version": last.get("code_version"),
+        "calibration_version": last.get("calibration_version"),  # None: before schema 1.2
         "tables": files,
         "how_to_load": "pandas.read_parquet('<table>.parquet') for each table; check sha256 first",
     }

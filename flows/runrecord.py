@@ -22,6 +22,7 @@ class RunRecord:
     gazetteer_version: str
     normalizer_version: str | None
     code_version: str
+    calibration_version: str | None = None
     finished_at: dt.datetime | None = None  # None: recorded with started_at
     files_seen: int = 0
     articles_new: int = 0
@@ -48,6 +49,7 @@ class RunRecord:
             gazetteer_version=reference.gazetteer.version,
             normalizer_version=reference.versions.get("normalizer"),
             code_version=code_version(),
+            calibration_version=reference.versions.get("calibration"),
         )
 
     def but(self, **changes: Any) -> "RunRecord":

@@ -1,12 +1,14 @@
 """Load the reference data in seeds/ (the impure edge of transforms.reference)."""
 
 import csv
+import dataclasses
 import hashlib
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from transforms.calibration import parse_calibration
 from transforms.errors import ReferenceDataError
 from transforms.reference import (
     Reference,
@@ -32,6 +34,8 @@ SEED_GROUPS = {
         "gazetteer/given_names.txt",
     ),
     "normalizer": ("boilerplate.yaml", "outlets.yaml", "sentences.yaml"),
+    # Fitted, not written: `python scripts/calibrate.py --write` after a taxonomy change.
+    "calibration": ("calibration.yaml",),
 }
 
 
@@ -79,7 +83,10 @@ def load_reference(seeds_dir: Path = SEEDS_DIR) -> Reference:
     """Parse every seed file into a Reference stamped with the recorded versions."""
     versions = recorded_versions(seeds_dir)
     taxonomy_data = _yaml(seeds_dir / "taxonomy.yaml")
-    taxonomy = parse_taxonomy(taxonomy_data)
+    taxonomy = dataclasses.replace(
+        parse_taxonomy(taxonomy_data),
+        calibration=parse_calibration(_yaml(seeds_dir / "calibration.yaml")),
+    )
     if taxonomy.version != versions["taxonomy"]["version"]:
         raise ReferenceDataError(
             f"{seeds_dir / 'taxonomy.yaml'}: version {taxonomy.version} differs from "

@@ -97,6 +97,7 @@ SPECIFIC = {
     ],
     "article_issues": [
         e("expect_column_values_to_be_between", column="salience", min_value=0, max_value=1),
+        e("expect_column_values_to_be_between", column="probability", min_value=0, max_value=1),
         e("expect_column_values_to_be_between", column="mention_count", min_value=1),
         e("expect_column_values_to_be_between", column="score", min_value=0),
     ],

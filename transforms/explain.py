@@ -144,8 +144,9 @@ def render(ex: Explanation, show_sentences: bool = True) -> str:
     for code, score in sorted(ex.scores.items(), key=lambda kv: (-kv[1], kv[0])):
         if code in assigned:
             i = assigned[code]
+            probability = "" if i.probability is None else f"probability {i.probability:g}, "
             lines.append(
-                f"  {code}: score {score:g} -> assigned, salience {i.salience:g}, "
+                f"  {code}: score {score:g} -> assigned, {probability}salience {i.salience:g}, "
                 f"{i.mention_count} mentions in {i.sentence_count} sentences"
             )
         else:

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 from transforms import engine
+from transforms.calibration import features
 from transforms.reference import IssueCode, IssueRule, Taxonomy
 
 
@@ -32,6 +33,8 @@ class ArticleIssue(NamedTuple):
     score: float
     salience: float
     first_sentence_index: int
+    # How likely the code is right (seeds/calibration.yaml); None without a calibration.
+    probability: float | None = None
 
 
 class RuleHit(NamedTuple):
@@ -200,7 +203,17 @@ def decide_article_issues(
             continue
         first = min(per_sentence)
         share = len(per_sentence) / max(1, sentence_total)
-        salience = min(1.0, share + (taxonomy.title_bonus if first < title_sentences else 0.0))
+        in_title = first < title_sentences
+        salience = min(1.0, share + (taxonomy.title_bonus if in_title else 0.0))
+        model = taxonomy.calibration
+        probability = (
+            round(
+                model.probability(features(score, max(h.weight for h in hits))),
+                4,
+            )
+            if model is not None
+            else None
+        )
         out.append(
             ArticleIssue(
                 code,
@@ -210,6 +223,7 @@ def decide_article_issues(
                 score,
                 round(salience, 4),
                 first,
+                probability,
             )
         )
     return sorted(out, key=lambda a: (-a.salience, a.issue_code))

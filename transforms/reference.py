@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from transforms.calibration import Calibration
 from transforms.errors import ReferenceDataError
 
 _ACRONYM = re.compile(r"[A-Z]{2}")
@@ -90,6 +91,8 @@ class Taxonomy:
     relevant_countries: frozenset[str] = frozenset({"KOR", "PRK"})
     # Added to a code's salience when it is evidenced in the title.
     title_bonus: float = 0.2
+    # The probability model of an assigned code (seeds/calibration.yaml); None: no probability.
+    calibration: Calibration | None = None
 
     @property
     def labels(self) -> dict[str, str]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "1.1.0"
+SCHEMA_VERSION = "1.2.0"
 ACTOR_TYPES = ("person", "state", "organization")
 QUARANTINE_STAGES = ("ingest", "normalize", "extract", "validate", "dedupe")
 
@@ -268,6 +268,15 @@ TABLES: dict[str, Table] = {
                 ),
                 _c("first_sentence_index", I32, False, "First sentence with a hit", "0"),
                 _c(
+                    "probability",
+                    F64,
+                    True,
+                    "How likely the code is right, from its evidence (log score, share of "
+                    "sentences, title, position), calibrated on real articles labelled outside "
+                    "the team (docs/calibration.md); null: a row before schema 1.2.0",
+                    "0.87",
+                ),
+                _c(
                     "published_at",
                     D,
                     True,
@@ -477,6 +486,14 @@ TABLES: dict[str, Table] = {
                     "Version of the pipeline's code: package version, then the git commit "
                     "when known, '.dirty' when the checkout had changes (null: before 1.1.0)",
                     "0.1.0+g4695be9",
+                ),
+                _c(
+                    "calibration_version",
+                    S,
+                    True,
+                    "Version of the probability model of article_issues.probability "
+                    "(seeds/calibration.yaml; null: a run before schema 1.2.0)",
+                    "1.0.0",
                 ),
                 _c(
                     "status",
