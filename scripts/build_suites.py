@@ -104,13 +104,24 @@ SPECIFIC = {
     "actor_mentions": [
         e(
             "expect_column_values_to_be_in_set",
+            column="mention_role",
+            value_set=["author", "photo_credit", "speaker", "mentioned"],
+        ),
+        e(
+            "expect_column_values_to_be_in_set",
             column="country_code",
             value_set={"$param": "iso3_codes"},
         ),
         e("expect_column_values_to_match_regex", column="country_code", regex="^[A-Z]{3}$"),
         e("expect_column_value_lengths_to_be_between", column="matched_text", min_value=1),
     ],
-    "actor_issue_links": [],
+    "actor_issue_links": [
+        e(
+            "expect_column_values_to_be_in_set",
+            column="link_kind",
+            value_set=["speaker", "co_mention"],
+        ),
+    ],
     "inputs": [
         e("expect_column_values_to_be_between", column="size", min_value=0),
         e("expect_column_values_to_match_regex", column="sha256", regex="^[0-9a-f]{64}$"),

@@ -38,6 +38,7 @@ from transforms.scoring import (  # noqa: E402
 
 DEFAULT_FOLDER = ROOT.parent / "shared" / "realdev"
 FIELDS = ("issues", "persons", "states")
+ROLES = ("authors", "credits", "speakers")
 
 
 def realdev_folder() -> Path:
@@ -47,6 +48,7 @@ def realdev_folder() -> Path:
 
 def load_realdev(folder: Path) -> list[Labelled]:
     """Every labelled text of ``folder`` (labels-*.jsonl and texts/), as Labelled inputs."""
+    roles = load_roles(folder)
     labelled = []
     for path in sorted(folder.glob("labels-*.jsonl")):
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -59,6 +61,7 @@ def load_realdev(folder: Path) -> list[Labelled]:
                     "issues": frozenset(record["issues"]),
                     "persons": frozenset(record["persons"]),
                     "states": frozenset(record["countries"]),
+                    **roles.get(record["id"], {}),
                 }
                 data = text.read_bytes()
             except (ValueError, KeyError, OSError) as exc:
@@ -70,12 +73,30 @@ def load_realdev(folder: Path) -> list[Labelled]:
     return labelled
 
 
+def load_roles(folder: Path) -> dict[str, dict[str, frozenset[str]]]:
+    """Authors, credits and speakers per text id, from ``roles.jsonl`` when it is there."""
+    path = folder / "roles.jsonl"
+    if not path.exists():
+        return {}
+    out = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            out[record["id"]] = {field: frozenset(record[field]) for field in ROLES}
+        except (ValueError, KeyError, TypeError) as exc:
+            raise LabelsError(f"{path}:{number}: {type(exc).__name__}: {exc}") from exc
+    return out
+
+
 def report(scored: list[Scored]) -> dict:
     """Per field P / R / F1, per code counts, and the codes given to negative controls."""
     fields = {}
-    for field in FIELDS:
+    present = [f for f in ROLES if all(f in row.pairs for row in scored)]
+    for field in (*FIELDS, *present):
         pairs = [row.pairs[field] for row in scored]
-        p, r, f = prf_names(pairs) if field == "persons" else prf(pairs)
+        p, r, f = prf(pairs) if field in ("issues", "states") else prf_names(pairs)
         fields[field] = {"precision": p, "recall": r, "f1": f}
     negatives = {
         row.name: sorted(row.pairs["issues"][0])
@@ -126,8 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.misses:
         print()
         for name, field, extra, missing in misses(scored):
-            if field == "persons":  # as scored: names that match are not misses
-                pred, gold = next(r for r in scored if r.name == name).pairs["persons"]
+            if field not in ("issues", "states"):  # as scored: names that match are not misses
+                pred, gold = next(r for r in scored if r.name == name).pairs[field]
                 extra, missing = unmatched_names(pred, gold)
                 if not extra and not missing:
                     continue

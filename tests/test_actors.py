@@ -544,3 +544,45 @@ def test_particles_and_words_told_to_the_press(extractors):
         people("The Foreign Ministry told reporters so; Commission President von der.", extractors)
         == set()
     )
+
+
+def roles(text, ex):
+    return {(m.matched_text, m.mention_role) for m in actors(text, ex) if m.actor_type == "person"}
+
+
+def test_the_part_each_person_plays(extractors):
+    text = (
+        "By Irene Falk\n"
+        "Seoul and Washington met on Monday. Defense Minister Kang Jae-won said the talks "
+        "went well. Analyst Mira Tapp-Hooper, a senior fellow, told reporters more was needed. "
+        '"We will pay," said Oren Blake, who heads the unit. According to Pentagon spokesman '
+        "Jon Ruiz, troops stay. Kang's warning came later. Hal Brandt and Sue Okafor also "
+        "emphasized the point. Tim Lowe met Kang.\n"
+        "PAVEL ORLIKOV: thanks.\n"
+        "Jane Holloway/AP"
+    )
+    got = roles(text, extractors)
+    assert ("Irene Falk", "author") in got
+    assert ("Jane Holloway", "photo_credit") in got
+    for name in ("Kang Jae-won", "Mira Tapp-Hooper", "Oren Blake", "Jon Ruiz", "Kang"):
+        assert (name, "speaker") in got, name
+    assert ("Hal Brandt", "speaker") in got and ("Sue Okafor", "speaker") in got
+    # near misses: a meeting is not speech, and the one told is not the speaker
+    assert ("Tim Lowe", "mentioned") in got
+    told = roles("Peter Orlikov told Dana Whitfield about it.", extractors)
+    assert told == {("Peter Orlikov", "speaker"), ("Dana Whitfield", "mentioned")}
+    # an agreement or a decision is not speech
+    assert roles("Dana Whitfield agreed to the plan.", extractors) == {
+        ("Dana Whitfield", "mentioned")
+    }
+    # a credit's "Photo by" is not a byline
+    assert roles("Troops march.\nPhoto by Glenn Fowler\n", extractors) == {
+        ("Glenn Fowler", "photo_credit")
+    }
+    # wire copy: reporters are authors, editors only named
+    wire = "(Reporting by Jane Holloway; Editing by Tom Brack and Ann Lister)"
+    assert roles(wire, extractors) == {
+        ("Jane Holloway", "author"),
+        ("Tom Brack", "mentioned"),
+        ("Ann Lister", "mentioned"),
+    }

@@ -626,9 +626,15 @@ def test_rules_of_taxonomy_1_9(reference):
 _ACTOR_IDS = ("KOR", "USA", "p_moon", "p_biden")
 
 
+_ROLES = ("mentioned", "speaker", "author", "photo_credit")
+
+
 @settings(max_examples=200, deadline=None)
 @given(
-    actors=st.lists(st.tuples(st.integers(0, 4), st.sampled_from(_ACTOR_IDS)), max_size=12),
+    actors=st.lists(
+        st.tuples(st.integers(0, 4), st.sampled_from(_ACTOR_IDS), st.sampled_from(_ROLES)),
+        max_size=12,
+    ),
     mentions=st.lists(
         st.tuples(st.integers(0, 4), st.sampled_from(("SMA", "OPCON", "THAAD"))), max_size=10
     ),
@@ -639,17 +645,20 @@ def test_actor_issue_links_are_each_actor_and_code_of_a_sentence_once(actors, me
     from transforms.pipeline import link_actors_to_issues
 
     actor_rows = [
-        ActorMention(s, 0, 1, "x", a, f"name {a}", "state", None, None, "name", True)
-        for s, a in actors
+        ActorMention(s, 0, 1, "x", a, f"name {a}", "state", None, None, "name", True, role)
+        for s, a, role in actors
     ]
     mention_rows = [IssueMention(s, 0, 1, "x", c, "r", 1.0) for s, c in mentions]
     got = link_actors_to_issues(actor_rows, mention_rows)
     # By definition: every (sentence, actor, code) where both occur, once, in the order of the
-    # actors' first mention in each sentence, then of the codes.
+    # actors' first mention in each sentence, then of the codes; a byline or a credit links
+    # nothing; the kind is speaker when any of the actor's mentions there speaks.
+    counted = [(s, a, role) for s, a, role in actors if role not in ("author", "photo_credit")]
     expected = []
-    for s, a in actors:
+    for s, a, _ in counted:
+        kind = "speaker" if (s, a, "speaker") in counted else "co_mention"
         for c in sorted({c for ms, c in mentions if ms == s}):
-            row = (s, a, f"name {a}", "state", c)
+            row = (s, a, f"name {a}", "state", c, kind)
             if row not in expected:
                 expected.append(row)
     assert got == expected

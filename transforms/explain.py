@@ -122,7 +122,7 @@ def render(ex: Explanation, show_sentences: bool = True) -> str:
         lines.append(
             f"  [{a.sentence_index}] {a.start}-{a.end} {a.matched_text!r} -> {a.actor_id} "
             f"({a.actor_name}, {a.actor_type}, {a.country_code or '-'}): {a.resolution}, "
-            f"{known}{role}"
+            f"{known}{role}, {a.mention_role}"
         )
     if not ex.relevant:
         lines.append("\n-- issues: the text is not about Korea (no Korean place, word or actor)")

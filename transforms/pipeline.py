@@ -113,6 +113,7 @@ TUPLE_FIELDS: dict[str, tuple[str, ...]] = {
         "actor_name",
         "actor_type",
         "issue_code",
+        "link_kind",
     ),
 }
 
@@ -300,24 +301,31 @@ def extract_article(
 
 def link_actors_to_issues(
     actors: Iterable[ActorMention], mentions: Iterable[IssueMention]
-) -> list[tuple[int, str, str, str, str]]:
-    """One (sentence, actor id, actor name, actor type, issue code) per actor and issue code
-    that occur in the same sentence."""
+) -> list[tuple[int, str, str, str, str, str]]:
+    """One (sentence, actor id, actor name, actor type, issue code, link kind) per actor and
+    issue code that occur in the same sentence. The kind is ``speaker`` when the actor's
+    mention there introduces reported words (``mention_role``), else ``co_mention``. A
+    byline or a photo credit is provenance, never an issue's actor: it links to nothing."""
     codes_by_sentence: dict[int, set[str]] = {}
     for m in mentions:
         codes_by_sentence.setdefault(m.sentence_index, set()).add(m.issue_code)
     sorted_codes = {i: sorted(codes) for i, codes in codes_by_sentence.items()}
-    # An actor named twice in a sentence links to the same codes once: the first mention
-    # gives all the (sentence, actor, code) rows there are.
-    seen: set[tuple[int, str]] = set()
-    rows = []
+    # An actor named twice in a sentence links to the same codes once, as a speaker when
+    # any of its mentions there speaks.
+    kinds: dict[tuple[int, str], tuple[ActorMention, str]] = {}
     for a in actors:
-        codes = sorted_codes.get(a.sentence_index)
-        if not codes or (a.sentence_index, a.actor_id) in seen:
+        if a.mention_role in ("author", "photo_credit") or a.sentence_index not in sorted_codes:
             continue
-        seen.add((a.sentence_index, a.actor_id))
-        for code in codes:
-            rows.append((a.sentence_index, a.actor_id, a.actor_name, a.actor_type, code))
+        key = (a.sentence_index, a.actor_id)
+        kind = "speaker" if a.mention_role == "speaker" else "co_mention"
+        if key not in kinds:
+            kinds[key] = (a, kind)
+        elif kind == "speaker":
+            kinds[key] = (kinds[key][0], kind)
+    rows = []
+    for (sentence, _), (a, kind) in kinds.items():
+        for code in sorted_codes[sentence]:
+            rows.append((sentence, a.actor_id, a.actor_name, a.actor_type, code, kind))
     return rows
 
 

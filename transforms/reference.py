@@ -210,6 +210,9 @@ class Lexicon:
     not_a_surname: frozenset[str] = frozenset()
     given_names_ambiguous: frozenset[str] = frozenset()
     given_names: frozenset[str] = frozenset()
+    speech_verbs: tuple[str, ...] = ("said",)
+    speech_verbs_before: tuple[str, ...] = ("said",)
+    speech_nouns: tuple[str, ...] = ("remarks",)
 
 
 @dataclass(frozen=True)
@@ -483,6 +486,9 @@ _LEXICON_REGEX_LISTS = (
     "north_not_before",
     "photo_agencies",
     "byline_leads",
+    "speech_verbs",
+    "speech_verbs_before",
+    "speech_nouns",
 )
 _LEXICON_WORD_SETS = (
     "name_stopwords",
@@ -537,6 +543,9 @@ def parse_lexicon(data: Mapping[str, Any], given_names: Iterable[str] = ()) -> L
         north_not_before=raw["north_not_before"],
         photo_agencies=raw["photo_agencies"],
         byline_leads=raw["byline_leads"],
+        speech_verbs=raw["speech_verbs"],
+        speech_verbs_before=raw["speech_verbs_before"],
+        speech_nouns=raw["speech_nouns"],
         not_a_surname=frozenset(raw["not_a_surname"]),
         given_names_ambiguous=frozenset(raw["given_names_ambiguous"]),
         given_names=frozenset(given_names),

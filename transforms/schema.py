@@ -328,13 +328,22 @@ TABLES: dict[str, Table] = {
                     "False for people found only by a title/name pattern",
                     "true",
                 ),
+                _c(
+                    "mention_role",
+                    S,
+                    True,
+                    "What the mention does: author (a byline), photo_credit, speaker (its words "
+                    "are reported: 'X said', 'according to X', a transcript heading) or mentioned; "
+                    "null: a row before schema 1.2.0",
+                    "speaker",
+                ),
                 _RUN,
                 _GAZ,
             ),
         ),
         Table(
             "actor_issue_links",
-            "An actor and an issue code mentioned in the same sentence.",
+            "An actor and an issue code in the same sentence, as the speaker or named there.",
             ("article_id", "sentence_index", "actor_id", "issue_code"),
             (
                 _ARTICLE_ID,
@@ -343,6 +352,15 @@ TABLES: dict[str, Table] = {
                 _c("actor_name", S, False, "Canonical actor name", "United States"),
                 _c("actor_type", S, False, "person, state or organization", "state"),
                 _CODE,
+                _c(
+                    "link_kind",
+                    S,
+                    True,
+                    "speaker: the actor's mention in the sentence introduces reported words; "
+                    "co_mention: named there. Bylines and photo credits never link (null: a "
+                    "row before schema 1.2.0)",
+                    "speaker",
+                ),
                 _RUN,
             ),
         ),

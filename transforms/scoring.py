@@ -21,6 +21,9 @@ from transforms.ingest import InputFile
 from transforms.pipeline import Extractors, process_batch
 
 FIELDS = ("issues", "persons", "states")
+# Person fields by the part their mentions play (actor_mentions.mention_role), scored when
+# the labels have them (realdev's roles.jsonl).
+ROLE_FIELDS = {"authors": "author", "credits": "photo_credit", "speakers": "speaker"}
 
 
 class LabelsError(Exception):
@@ -87,19 +90,23 @@ def score(labelled: Sequence[Labelled], extractors: Extractors) -> list[Scored]:
         raise LabelsError(f"texts were quarantined: {which}")
     article_of = {a["source_uri"]: a["article_id"] for a in result.tables["articles"].to_pylist()}
     predicted: dict[str, dict[str, set[str]]] = {
-        aid: {f: set() for f in FIELDS} for aid in article_of.values()
+        aid: {f: set() for f in (*FIELDS, *ROLE_FIELDS)} for aid in article_of.values()
     }
+    field_of_role = {role: field for field, role in ROLE_FIELDS.items()}
     for r in result.tables["article_issues"].to_pylist():
         predicted[r["article_id"]]["issues"].add(r["issue_code"])
     for r in result.tables["actor_mentions"].to_pylist():
         if r["actor_type"] == "person":
             predicted[r["article_id"]]["persons"].add(r["actor_name"])
+            role_field = field_of_role.get(r["mention_role"])
+            if role_field:
+                predicted[r["article_id"]][role_field].add(r["actor_name"])
         elif r["actor_type"] == "state":
             predicted[r["article_id"]]["states"].add(r["actor_id"])
     out = []
     for x in labelled:
         pred = predicted[article_of[x.item.source_uri]]
-        out.append(Scored(x.name, {f: (frozenset(pred[f]), x.gold[f]) for f in FIELDS}))
+        out.append(Scored(x.name, {f: (frozenset(pred[f]), g) for f, g in x.gold.items()}))
     return out
 
 
@@ -175,8 +182,8 @@ def match_names(
     pred: frozenset[str], gold: frozenset[str], fuzzy: float = 0.9
 ) -> tuple[int, int, int]:
     """(true positives, false positives, false negatives) of predicted against gold person
-    names: equal by ``name_key``, else alike at ``fuzzy`` or more as written (difflib ratio,
-    "Han Min-goo" ~ "Han Min-koo"); each name matches once."""
+    names: equal by ``name_key``, else alike at ``fuzzy`` or more as written or in word order
+    (difflib ratio, "Han Min-goo" ~ "Han Min-koo"); each name matches once."""
     extra, missing = unmatched_names(pred, gold, fuzzy)
     return len(pred) - len(extra), len(extra), len(missing)
 
@@ -193,21 +200,21 @@ def unmatched_names(
             unmatched.append(p)
     extra: list[str] = []
     for p in unmatched:
-        best = max(
-            left.items(),
-            key=lambda kv: difflib.SequenceMatcher(
-                None, _plain_name(p), _plain_name(kv[1])
-            ).ratio(),
-            default=None,
-        )
-        if (
-            best
-            and difflib.SequenceMatcher(None, _plain_name(p), _plain_name(best[1])).ratio() >= fuzzy
-        ):
+        best = max(left.items(), key=lambda kv: _alike(p, kv[1]), default=None)
+        if best and _alike(p, best[1]) >= fuzzy:
             left.pop(best[0])
         else:
             extra.append(p)
     return extra, sorted(left.values())
+
+
+def _alike(a: str, b: str) -> float:
+    """How alike two names are: the difflib ratio as written or with the words in order
+    (``name_key``), whichever is higher ("Miyoung Kim" ~ "Kim Mi-young")."""
+    return max(
+        difflib.SequenceMatcher(None, _plain_name(a), _plain_name(b)).ratio(),
+        difflib.SequenceMatcher(None, name_key(a), name_key(b)).ratio(),
+    )
 
 
 def prf_names(pairs: Iterable[tuple[frozenset[str], frozenset[str]]]) -> tuple[float, float, float]:

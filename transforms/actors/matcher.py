@@ -8,10 +8,12 @@ from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 from transforms import engine
+from transforms.actors.attribution import Attribution
 from transforms.actors.patterns import (
     AND_NAME,
     CAP_AFTER,
     CREDIT,
+    EDITING,
     GIVEN_NAME,
     GIVEN_NAME_PAIR,
     KOREAN_GIVEN,
@@ -56,6 +58,7 @@ R_APPOSITION = "apposition_pattern"
 R_NAME_AGE = "name_age_pattern"
 R_BYLINE = "byline"
 R_PHOTO = "photo_credit"
+R_EDITING = "editing_credit"
 R_SAID_NAME = "said_name_pattern"
 R_GIVEN_NAME = "given_name_pattern"
 R_OF_STATE = "name_of_state_pattern"
@@ -77,6 +80,8 @@ class ActorMention(NamedTuple):
     role: str | None
     resolution: str
     in_gazetteer: bool
+    # author, photo_credit, speaker or mentioned (transforms/actors/attribution.py)
+    mention_role: str = "mentioned"
 
 
 def person_id_for_unknown(name: str) -> str:
@@ -90,6 +95,7 @@ class ActorMatcher:
     def __init__(self, gazetteer: Gazetteer) -> None:
         self.gazetteer = gazetteer
         self.person = PersonPatterns(gazetteer.lexicon)
+        self.attribution = Attribution(gazetteer.lexicon)
         self.surfaces: dict[str, list[tuple[str, str, str, int]]] = {}
         for p in gazetteer.people.values():
             self._add(p.name, "person", p.person_id, R_NAME, 3)
@@ -166,6 +172,7 @@ class ActorMatcher:
             NAME_AGE,
             self.person.byline,
             CREDIT,
+            EDITING,
             PHOTO_CREDIT,
             self.person.credit_before_agency,
             self.person.credit_after_agency,
@@ -225,7 +232,10 @@ class ActorMatcher:
         set in headline case ("President Roh Backs Multilateral ..."); a Korean name's shape
         holds there too."""
         lexicon = self.person.lexicon
-        while (cut := text.find(" ", start, end)) > 0 and text[start:cut] in lexicon.not_a_person:
+        while (cut := text.find(" ", start, end)) > 0 and (
+            text[start:cut] in lexicon.not_a_person
+            or self.person.title_word.fullmatch(text, start, cut)
+        ):
             start = cut + 1
         while (cut := text.rfind(" ", start, end)) > 0 and text[cut + 1 : end] in (
             lexicon.name_stopwords
@@ -249,7 +259,7 @@ class ActorMatcher:
             or self.person.not_a_given_name.match(name)
             or (resolution == R_OF_STATE and any(t in lexicon.not_a_person for t in tokens))
             or (
-                resolution not in (R_BYLINE, R_PHOTO, R_KOREAN_NAME)
+                resolution not in (R_BYLINE, R_EDITING, R_PHOTO, R_KOREAN_NAME)
                 and _headline_line(text, start, end)
             )
         ):
@@ -361,6 +371,7 @@ class ActorMatcher:
             (NAME_AGE, R_NAME_AGE),
             (self.person.byline, R_BYLINE),
             (CREDIT, R_BYLINE),
+            (EDITING, R_EDITING),
             (PHOTO_CREDIT, R_PHOTO),
             (self.person.credit_before_agency, R_PHOTO),
             (self.person.credit_after_agency, R_PHOTO),
@@ -375,7 +386,7 @@ class ActorMatcher:
                 title = m.group(0)[: s - m.start()].strip() if resolution == R_TITLE_NAME else None
                 spans = [(s, e)]
                 # "Senators X and Y", "By X and Y", "Reporting by X and Y"
-                if resolution == R_BYLINE or (title and title.endswith("s")):
+                if resolution in (R_BYLINE, R_EDITING) or (title and title.endswith("s")):
                     more = AND_NAME.match(text, e)
                     if more:
                         spans.append(more.span("name"))
@@ -487,7 +498,14 @@ class ActorMatcher:
         chosen = select_more(chosen, extra, allow_same_span=True)
         starts = [s for s, _ in sentences]
         chosen = self._drop_uncued_ambiguous(text, starts, chosen)
-        return [self._mention(text, starts, c, year) for c in chosen]
+        mentions = [self._mention(text, starts, c, year) for c in chosen]
+        role = self.attribution.role
+        return [
+            m._replace(
+                mention_role=role(text, starts, m.sentence_index, m.start, m.end, m.resolution)
+            )
+            for m in mentions
+        ]
 
     def _drop_uncued_ambiguous(
         self, text: str, starts: Sequence[int], chosen: list[Candidate]

@@ -45,9 +45,11 @@ SAID_NAME = re.compile(
 )
 # Wire credit lines: "Reporting by David Brunnstrom; Editing by Susan Heavey".
 CREDIT = re.compile(
-    r"\b(?:[Rr]eporting|[Ww]riting|[Ee]diting|[Aa]dditional\s+reporting|[Cc]ompiled)\s+by\s+"
+    r"\b(?:[Rr]eporting|[Ww]riting|[Aa]dditional\s+reporting|[Cc]ompiled)\s+by\s+"
     rf"(?P<name>{NAME})\b"
 )
+# The editors of wire copy: persons named, not its authors ("Editing by Jane Doe").
+EDITING = re.compile(rf"\b[Ee]diting\s+by\s+(?P<name>{NAME})\b")
 PHOTO_CREDIT = re.compile(
     rf"\b(?:[Pp]hoto|PHOTO|[Pp]icture|[Ii]mage)s?(?:\s+(?:by|courtesy\s+of)|:)\s+(?P<name>{NAME})\b"
 )
@@ -68,6 +70,8 @@ class PersonPatterns:
         self.lexicon = lexicon
         # Titles before a name, with any words before them: "Deputy Prime Minister".
         self.titles = f"(?:{_any(lexicon.title_modifiers)})*(?:{_any(lexicon.titles)})"
+        # One word that is a title by itself ("Analyst", "General"): not part of a name.
+        self.title_word = re.compile(f"(?:{_any(lexicon.titles)})")
         self.title_name = re.compile(
             rf"(?<![\w-]){self.titles}\s+(?:of\s+[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*\s+)?"
             rf"(?P<name>{NAME})\b"

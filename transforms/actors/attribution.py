@@ -1,0 +1,70 @@
+"""What part an actor mention plays: the article's author, a photo's credit, the one whose
+words are reported (a speaker), or a name mentioned.
+
+A byline or a credit is its pattern (``R_BYLINE``, ``R_PHOTO``). A speaker is a mention
+next to an attribution cue in the shapes news writing uses: "X said", "X, a senior fellow,
+told reporters", "said X", "according to Pentagon spokesman X", a transcript heading
+("X: ..."). The cue words are the lexicon's (``speech_verbs``, ``speech_verbs_before``).
+"""
+
+import re
+from collections.abc import Sequence
+
+from transforms.reference import Lexicon
+
+AUTHOR = "author"
+PHOTO_CREDIT = "photo_credit"
+SPEAKER = "speaker"
+MENTIONED = "mentioned"
+ROLES = (AUTHOR, PHOTO_CREDIT, SPEAKER, MENTIONED)
+
+# Words between a speaker and the cue: "X has also said", "X reportedly told", "X strongly
+# condemned", and another speaker with them: "X and Y emphasized", "X and I condemned".
+_ADVERBS = r"(?:(?:has|had|have|also|then|later|again|repeatedly|reportedly|once|previously|recently|further|separately|earlier|publicly|\w+ly)\s+){0,3}"
+_AND_ANOTHER = r"(?:\s+(?:and|&)\s+(?:I|we|[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,2}))?"
+# "By X", "By X, Y and Z" earlier on the mention's line: the mention is a byline's.
+_BYLINE_BEFORE = re.compile(
+    r"(?:^[ \t•·|*-]*(?:By|BY|by):?|(?<![Pp]hoto )(?<![Pp]hotos )\b(?:By|BY))\s+"
+    r"(?:[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)*(?:,\s*|\s+and\s+))*$"
+)
+
+
+class Attribution:
+    """The lexicon's cues, compiled: call ``role`` on each mention of a text."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        verbs = "|".join(lexicon.speech_verbs)
+        before = "|".join(lexicon.speech_verbs_before)
+        nouns = "|".join(lexicon.speech_nouns)
+        # After the mention: its cue, maybe past an aside set off by commas or dashes, or
+        # its possessive and a noun of reported words ("X's warning").
+        self.cue_after = re.compile(
+            rf"{_AND_ANOTHER}(?:\s*,[^,\n]{{1,140}},|\s+(?:--|—|–)[^\n]{{1,100}}?(?:--|—|–)|\s*,)?"
+            rf"\s+{_ADVERBS}(?:{verbs})\b|(?:'s|’s)\s+(?:\w+\s+)?(?:{nouns})\b"
+        )
+        # Before the mention: a cue that inverts ("said X", "according to X"), then at most
+        # six words of title ("said Defense Minister X").
+        self.cue_before = re.compile(rf"\b(?:{before})\s+(?:[\w.'’-]+\s+){{0,6}}$")
+        # A name that only modifies the next one: "according to Pentagon spokesman X".
+        self.modifier = re.compile(r"(?:'s|’s)?\s+(?:[a-z-]+\s+){0,3}[A-Z][a-z]")
+        # A transcript heading: the name opens a line and a colon follows ("X: ...").
+        self.heading_after = re.compile(r"[ \t]*(?:\([^)\n]{0,60}\))?[ \t]*:")
+
+    def role(
+        self, text: str, starts: Sequence[int], sentence: int, start: int, end: int, how: str
+    ) -> str:
+        """The role of the mention ``text[start:end]`` in sentence ``sentence`` (``starts``:
+        where each sentence starts), resolved as ``how``."""
+        line_start = text.rfind("\n", 0, start) + 1
+        if how == "byline" or _BYLINE_BEFORE.search(text, line_start, start):
+            return AUTHOR
+        if how == "photo_credit":
+            return PHOTO_CREDIT
+        if self.cue_after.match(text, end):
+            return SPEAKER
+        if not text[line_start:start].strip() and self.heading_after.match(text, end):
+            return SPEAKER
+        lo = max(starts[sentence] if 0 <= sentence < len(starts) else 0, start - 120)
+        if self.cue_before.search(text, lo, start) and not self.modifier.match(text, end):
+            return SPEAKER
+        return MENTIONED
