@@ -122,6 +122,11 @@ SPECIFIC = {
             value_set=["speaker", "co_mention"],
         ),
     ],
+    "statements": [
+        e("expect_column_value_lengths_to_be_between", column="cue", min_value=1),
+        e("expect_column_values_to_be_between", column="cue_start", min_value=0),
+        e("expect_column_values_to_be_between", column="words_start", min_value=0),
+    ],
     "inputs": [
         e("expect_column_values_to_be_between", column="size", min_value=0),
         e("expect_column_values_to_match_regex", column="sha256", regex="^[0-9a-f]{64}$"),

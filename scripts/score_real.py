@@ -39,6 +39,7 @@ from transforms.scoring import (  # noqa: E402
 DEFAULT_FOLDER = ROOT.parent / "shared" / "realdev"
 FIELDS = ("issues", "persons", "states")
 ROLES = ("authors", "credits", "speakers")
+PAIRS = "speaker_issues"
 
 
 def realdev_folder() -> Path:
@@ -84,7 +85,11 @@ def load_roles(folder: Path) -> dict[str, dict[str, frozenset[str]]]:
             continue
         try:
             record = json.loads(line)
-            out[record["id"]] = {field: frozenset(record[field]) for field in ROLES}
+            roles = {field: frozenset(record[field]) for field in ROLES}
+            roles[PAIRS] = frozenset(
+                f"{code}|{name}" for name, codes in record[PAIRS].items() for code in codes
+            )
+            out[record["id"]] = roles
         except (ValueError, KeyError, TypeError) as exc:
             raise LabelsError(f"{path}:{number}: {type(exc).__name__}: {exc}") from exc
     return out
@@ -93,7 +98,7 @@ def load_roles(folder: Path) -> dict[str, dict[str, frozenset[str]]]:
 def report(scored: list[Scored]) -> dict:
     """Per field P / R / F1, per code counts, and the codes given to negative controls."""
     fields = {}
-    present = [f for f in ROLES if all(f in row.pairs for row in scored)]
+    present = [f for f in (*ROLES, PAIRS) if all(f in row.pairs for row in scored)]
     for field in (*FIELDS, *present):
         pairs = [row.pairs[field] for row in scored]
         p, r, f = prf(pairs) if field in ("issues", "states") else prf_names(pairs)

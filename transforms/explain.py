@@ -19,6 +19,7 @@ from transforms.ingest import InputFile, RawArticle, Rejection, decode_input
 from transforms.issues import ArticleIssue, IssueMention, RuleHit, sentence_scores
 from transforms.normalize import NormalizedText
 from transforms.pipeline import MAX_ARTICLE_CHARS, Extractors, extract_article, prepare_article
+from transforms.statements import Statement, find_statements
 
 
 @dataclasses.dataclass
@@ -39,6 +40,7 @@ class Explanation:
     scores: dict[str, float] = dataclasses.field(default_factory=dict)
     threshold: float = 0.0
     issues: list[ArticleIssue] = dataclasses.field(default_factory=list)
+    statements: list[Statement] = dataclasses.field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -82,6 +84,9 @@ def explain_article(
     found = extract_article(norm.text, out.sentences, year, ex, trace=out.hits)
     out.actors, out.relevant, out.issues = found.actors, found.relevant, found.issues
     out.mentions = found.mentions
+    out.statements = find_statements(
+        norm.text, out.sentences, found.actors, found.mentions, ex.actors.attribution
+    )
     by_code: dict[str, list[IssueMention]] = defaultdict(list)
     for m in found.mentions:
         by_code[m.issue_code].append(m)
@@ -123,6 +128,13 @@ def render(ex: Explanation, show_sentences: bool = True) -> str:
             f"  [{a.sentence_index}] {a.start}-{a.end} {a.matched_text!r} -> {a.actor_id} "
             f"({a.actor_name}, {a.actor_type}, {a.country_code or '-'}): {a.resolution}, "
             f"{known}{role}, {a.mention_role}"
+        )
+    lines.append(f"\n-- statements ({len(ex.statements)})")
+    for st in ex.statements:
+        quoted = "quoted" if st.direct else "paraphrased"
+        lines.append(
+            f"  [{st.sentence_index}] {st.actor_name} ({st.actor_type}) {st.cue!r}, {quoted}: "
+            f"{_short(ex.text[st.words_start : st.words_end], 70)!r} -> {st.issue_code or '-'}"
         )
     if not ex.relevant:
         lines.append("\n-- issues: the text is not about Korea (no Korean place, word or actor)")
@@ -179,6 +191,7 @@ def as_json(ex: Explanation) -> dict[str, Any]:
         "scores": ex.scores,
         "threshold": ex.threshold,
         "issues": [i._asdict() for i in ex.issues],
+        "statements": [st._asdict() for st in ex.statements],
     }
 
 

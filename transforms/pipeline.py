@@ -33,6 +33,7 @@ from transforms.normalize import NormalizedText, normalize_text
 from transforms.reference import Reference
 from transforms.schema import TABLES, to_arrow
 from transforms.sentences import split_sentences
+from transforms.statements import Statement, find_statements
 
 # Characters of decoded text an article may have. Extraction time grows faster than the
 # text (some steps compare each hit with the others), and no news article comes near this:
@@ -115,6 +116,7 @@ TUPLE_FIELDS: dict[str, tuple[str, ...]] = {
         "issue_code",
         "link_kind",
     ),
+    "statements": Statement._fields,
 }
 
 
@@ -260,6 +262,9 @@ def process_article(
         "article_issues": [(*i, published) for i in issues],
         "actor_mentions": actors,  # type: ignore[dict-item]
         "actor_issue_links": link_actors_to_issues(actors, mentions),
+        "statements": find_statements(  # type: ignore[dict-item]
+            text, sentences, actors, mentions, ex.actors.attribution
+        ),
     }
     return ArticleRows(article, tuples)
 

@@ -365,6 +365,53 @@ TABLES: dict[str, Table] = {
             ),
         ),
         Table(
+            "statements",
+            "Reported statements: who said what (the cue, the words, quoted or not) and the "
+            "issue codes the words address.",
+            ("article_id", "cue_start", "actor_id", "issue_code"),
+            (
+                _ARTICLE_ID,
+                _SENTENCE,
+                _c("actor_id", S, False, "Speaker's actor id (see actor_mentions)", "P_YOON_SY"),
+                _c("actor_name", S, False, "Speaker's canonical name", "Yoon Suk-yeol"),
+                _c(
+                    "actor_type",
+                    S,
+                    False,
+                    "person, state ('Seoul said') or organization ('KCNA said')",
+                    "person",
+                ),
+                _c(
+                    "cue",
+                    S,
+                    False,
+                    "The attribution cue, lower case: said, told, warned, according to, a "
+                    "speech noun ('warning'), ':' for a transcript heading",
+                    "said",
+                ),
+                _c("cue_start", I32, False, "Offset of the cue in articles.text", "212"),
+                _c("cue_end", I32, False, "Offset one past the cue", "216"),
+                _c(
+                    "words_start",
+                    I32,
+                    False,
+                    "Offset of the reported words (inside the quotation marks when quoted)",
+                    "160",
+                ),
+                _c("words_end", I32, False, "Offset one past the reported words", "209"),
+                _c("direct", B, False, "True: the words are a quotation", "true"),
+                _c(
+                    "issue_code",
+                    S,
+                    True,
+                    "An issue code with a counted rule hit inside the words (one row per code); "
+                    "null: the words address none",
+                    "COST_SHARING",
+                ),
+                _RUN,
+            ),
+        ),
+        Table(
             "quarantine",
             "Every input (or part of one) that did not become an article row, and why.",
             ("quarantine_id",),
@@ -535,6 +582,7 @@ ARTICLE_TABLES = (
     "article_issues",
     "actor_mentions",
     "actor_issue_links",
+    "statements",
 )
 
 

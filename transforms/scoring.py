@@ -24,6 +24,8 @@ FIELDS = ("issues", "persons", "states")
 # Person fields by the part their mentions play (actor_mentions.mention_role), scored when
 # the labels have them (realdev's roles.jsonl).
 ROLE_FIELDS = {"authors": "author", "credits": "photo_credit", "speakers": "speaker"}
+# (speaker, code) pairs as "CODE|name": a person's statements that address the code.
+SPEAKER_ISSUES = "speaker_issues"
 
 
 class LabelsError(Exception):
@@ -90,7 +92,8 @@ def score(labelled: Sequence[Labelled], extractors: Extractors) -> list[Scored]:
         raise LabelsError(f"texts were quarantined: {which}")
     article_of = {a["source_uri"]: a["article_id"] for a in result.tables["articles"].to_pylist()}
     predicted: dict[str, dict[str, set[str]]] = {
-        aid: {f: set() for f in (*FIELDS, *ROLE_FIELDS)} for aid in article_of.values()
+        aid: {f: set() for f in (*FIELDS, *ROLE_FIELDS, SPEAKER_ISSUES)}
+        for aid in article_of.values()
     }
     field_of_role = {role: field for field, role in ROLE_FIELDS.items()}
     for r in result.tables["article_issues"].to_pylist():
@@ -103,6 +106,9 @@ def score(labelled: Sequence[Labelled], extractors: Extractors) -> list[Scored]:
                 predicted[r["article_id"]][role_field].add(r["actor_name"])
         elif r["actor_type"] == "state":
             predicted[r["article_id"]]["states"].add(r["actor_id"])
+    for r in result.tables["statements"].to_pylist():
+        if r["actor_type"] == "person" and r["issue_code"]:
+            predicted[r["article_id"]][SPEAKER_ISSUES].add(f"{r['issue_code']}|{r['actor_name']}")
     out = []
     for x in labelled:
         pred = predicted[article_of[x.item.source_uri]]
@@ -217,12 +223,23 @@ def _alike(a: str, b: str) -> float:
     )
 
 
+def _named(values: frozenset[str], code: str) -> frozenset[str]:
+    return frozenset(v.partition("|")[2] for v in values if v.partition("|")[0] == code)
+
+
 def prf_names(pairs: Iterable[tuple[frozenset[str], frozenset[str]]]) -> tuple[float, float, float]:
-    """``prf`` for person names, matched by ``match_names``."""
+    """``prf`` for person names, matched by ``match_names``; "CODE|name" values (the
+    ``speaker_issues`` field) match as names within each code."""
     tp = fp = fn = 0
     for pred, gold in pairs:
-        a, b, c = match_names(pred, gold)
-        tp, fp, fn = tp + a, fp + b, fn + c
+        codes = {v.partition("|")[0] for v in pred | gold if "|" in v}
+        matched = (
+            [match_names(_named(pred, code), _named(gold, code)) for code in codes]
+            if codes
+            else [match_names(pred, gold)]
+        )
+        for a, b, c in matched:
+            tp, fp, fn = tp + a, fp + b, fn + c
     precision, recall = precision_recall(tp, fp, fn)
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return precision, recall, f1

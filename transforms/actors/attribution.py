@@ -40,31 +40,51 @@ class Attribution:
         # its possessive and a noun of reported words ("X's warning").
         self.cue_after = re.compile(
             rf"{_AND_ANOTHER}(?:\s*,[^,\n]{{1,140}},|\s+(?:--|—|–)[^\n]{{1,100}}?(?:--|—|–)|\s*,)?"
-            rf"\s+{_ADVERBS}(?:{verbs})\b|(?:'s|’s)\s+(?:\w+\s+)?(?:{nouns})\b"
+            rf"\s+{_ADVERBS}(?P<verb>{verbs})\b|(?:'s|’s)\s+(?:\w+\s+)?(?P<noun>{nouns})\b"
         )
         # Before the mention: a cue that inverts ("said X", "according to X"), then at most
-        # six words of title ("said Defense Minister X").
-        self.cue_before = re.compile(rf"\b(?:{before})\s+(?:[\w.'’-]+\s+){{0,6}}$")
+        # six words of title ("said Defense Minister X", "according to a senior official"),
+        # never a clause ("said the talks would resume in Seoul").
+        title_words = "|".join(
+            (*lexicon.role_nouns, *lexicon.roles_before_name, *lexicon.roles_after_name)
+        )
+        self.cue_before = re.compile(
+            rf"\b(?P<cue>{before})\s+(?:(?:[A-Z][\w.'’-]*|the|a|an|of|for|its|his|her|their|"
+            rf"chief|senior|deputy|top|former|then|(?:{title_words})s?),?\s+){{0,6}}$"
+        )
         # A name that only modifies the next one: "according to Pentagon spokesman X".
         self.modifier = re.compile(r"(?:'s|’s)?\s+(?:[a-z-]+\s+){0,3}[A-Z][a-z]")
         # A transcript heading: the name opens a line and a colon follows ("X: ...").
-        self.heading_after = re.compile(r"[ \t]*(?:\([^)\n]{0,60}\))?[ \t]*:")
+        self.heading_after = re.compile(r"[ \t]*(?:\([^)\n]{0,60}\))?[ \t]*(?P<cue>:)")
+        # A pronoun that speaks for the person named before: "he said", "she told".
+        self.pronoun = re.compile(rf"\b(?:[Hh]e|[Ss]he)\s+{_ADVERBS}(?P<verb>{verbs})\b")
 
     def role(
         self, text: str, starts: Sequence[int], sentence: int, start: int, end: int, how: str
     ) -> str:
         """The role of the mention ``text[start:end]`` in sentence ``sentence`` (``starts``:
         where each sentence starts), resolved as ``how``."""
+        return self.cue(text, starts, sentence, start, end, how)[0]
+
+    def cue(
+        self, text: str, starts: Sequence[int], sentence: int, start: int, end: int, how: str
+    ) -> tuple[str, tuple[int, int] | None]:
+        """The role of a mention (as ``role``) and, for a speaker, the span of its cue: the
+        verb, the noun, the words before it ("according to") or a heading's colon."""
         line_start = text.rfind("\n", 0, start) + 1
         if how == "byline" or _BYLINE_BEFORE.search(text, line_start, start):
-            return AUTHOR
+            return AUTHOR, None
         if how == "photo_credit":
-            return PHOTO_CREDIT
-        if self.cue_after.match(text, end):
-            return SPEAKER
-        if not text[line_start:start].strip() and self.heading_after.match(text, end):
-            return SPEAKER
+            return PHOTO_CREDIT, None
+        m = self.cue_after.match(text, end)
+        if m:
+            return SPEAKER, m.span("verb") if m.group("verb") else m.span("noun")
+        if not text[line_start:start].strip():
+            m = self.heading_after.match(text, end)
+            if m:
+                return SPEAKER, m.span("cue")
         lo = max(starts[sentence] if 0 <= sentence < len(starts) else 0, start - 120)
-        if self.cue_before.search(text, lo, start) and not self.modifier.match(text, end):
-            return SPEAKER
-        return MENTIONED
+        m = self.cue_before.search(text, lo, start)
+        if m and not self.modifier.match(text, end):
+            return SPEAKER, m.span("cue")
+        return MENTIONED, None
