@@ -25,7 +25,7 @@ from sklearn.model_selection import GroupKFold
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
-from score_real import load_realdev, realdev_folder  # noqa: E402
+from score_real import add_folder_argument, chosen_folder, load_realdev  # noqa: E402
 
 from flows.seeds import load_reference  # noqa: E402
 from transforms.calibration import FEATURES, features  # noqa: E402
@@ -165,14 +165,11 @@ def report(t: dict, n_rows: int, n_articles: int, n_texts: int, n_gold: int, ver
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--folder", type=Path, help="the realdev folder (default ../shared/realdev)"
-    )
+    add_folder_argument(parser)
     parser.add_argument("--write", action="store_true", help="write the seeds and the doc")
     args = parser.parse_args(argv)
-    folder = args.folder or realdev_folder()
-    if not folder.is_dir():
-        print(f"calibrate: {folder} not found (set ALLIANCE_REALDEV or --folder)", file=sys.stderr)
+    folder = chosen_folder(args.folder, "calibrate")
+    if folder is None:
         return 2
     try:
         x, y, groups, n_texts, n_gold, version = rows(folder)

@@ -47,6 +47,21 @@ def realdev_folder() -> Path:
     return Path(os.environ.get("ALLIANCE_REALDEV") or DEFAULT_FOLDER)
 
 
+def add_folder_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--folder", type=Path, help="the realdev folder (default ../shared/realdev)"
+    )
+
+
+def chosen_folder(folder: Path | None, prog: str) -> Path | None:
+    """``folder`` or realdev's, when it is there; else None, with the reason on stderr."""
+    folder = folder or realdev_folder()
+    if not folder.is_dir():
+        print(f"{prog}: {folder} not found (set ALLIANCE_REALDEV or --folder)", file=sys.stderr)
+        return None
+    return folder
+
+
 def load_realdev(folder: Path) -> list[Labelled]:
     """Every labelled text of ``folder`` (labels-*.jsonl and texts/), as Labelled inputs."""
     roles = load_roles(folder)
@@ -121,15 +136,12 @@ def report(scored: list[Scored]) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--folder", type=Path, help="the realdev folder (default ../shared/realdev)"
-    )
+    add_folder_argument(parser)
     parser.add_argument("--misses", action="store_true", help="list every text that differs")
     parser.add_argument("--json", action="store_true", help="print the scores as JSON")
     args = parser.parse_args(argv)
-    folder = args.folder or realdev_folder()
-    if not folder.is_dir():
-        print(f"score_real: {folder} not found (set ALLIANCE_REALDEV or --folder)", file=sys.stderr)
+    folder = chosen_folder(args.folder, "score_real")
+    if folder is None:
         return 2
     try:
         scored = score(load_realdev(folder), Extractors.build(load_reference()))
