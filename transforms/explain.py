@@ -19,7 +19,7 @@ from transforms.ingest import InputFile, RawArticle, Rejection, decode_input
 from transforms.issues import ArticleIssue, IssueMention, RuleHit, sentence_scores
 from transforms.normalize import NormalizedText
 from transforms.pipeline import MAX_ARTICLE_CHARS, Extractors, extract_article, prepare_article
-from transforms.statements import Statement, find_statements
+from transforms.statements import Statement
 
 
 @dataclasses.dataclass
@@ -84,9 +84,7 @@ def explain_article(
     found = extract_article(norm.text, out.sentences, year, ex, trace=out.hits)
     out.actors, out.relevant, out.issues = found.actors, found.relevant, found.issues
     out.mentions = found.mentions
-    out.statements = find_statements(
-        norm.text, out.sentences, found.actors, found.mentions, ex.actors.attribution
-    )
+    out.statements = found.statements
     by_code: dict[str, list[IssueMention]] = defaultdict(list)
     for m in found.mentions:
         by_code[m.issue_code].append(m)

@@ -226,7 +226,7 @@ def process_article(
     t1 = time.perf_counter()
     clock["normalize"] = clock.get("normalize", 0.0) + t1 - t0
     year = norm.published_at.year if norm.published_at else None
-    actors, relevant, issues, mentions = extract_article(text, sentences, year, ex)
+    actors, relevant, issues, mentions, statements = extract_article(text, sentences, year, ex)
     assigned = {i.issue_code for i in issues}
     mentions = [m for m in mentions if m.issue_code in assigned]
     clock["extract"] = clock.get("extract", 0.0) + time.perf_counter() - t1
@@ -262,9 +262,7 @@ def process_article(
         "article_issues": [(*i, published) for i in issues],
         "actor_mentions": actors,  # type: ignore[dict-item]
         "actor_issue_links": link_actors_to_issues(actors, mentions),
-        "statements": find_statements(  # type: ignore[dict-item]
-            text, sentences, actors, mentions, ex.actors.attribution
-        ),
+        "statements": statements,  # type: ignore[dict-item]
     }
     return ArticleRows(article, tuples)
 
@@ -276,6 +274,7 @@ class Extraction(NamedTuple):
     relevant: bool  # about Korea: only such an article gets issue codes
     issues: list[ArticleIssue]
     mentions: list[IssueMention]  # every counted rule hit, of assigned codes or not
+    statements: list[Statement]  # reported statements and the codes their words address
 
 
 def extract_article(
@@ -301,7 +300,17 @@ def extract_article(
     # An article not about Korea gets no issue codes, so its rules are not run.
     mentions = find_issue_mentions(text, sentences, tax, countries, scan, trace) if relevant else []
     issues = decide_article_issues(mentions, len(sentences), tax, relevant)
-    return Extraction(actors, relevant, issues, mentions)
+    # The words of a statement address the codes the article is given.
+    assigned = {i.issue_code for i in issues}
+    statements = find_statements(
+        text,
+        sentences,
+        actors,
+        [m for m in mentions if m.issue_code in assigned],
+        ex.actors.attribution,
+        scan.matches,
+    )
+    return Extraction(actors, relevant, issues, mentions, statements)
 
 
 def link_actors_to_issues(

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from transforms.actors import ActorMention
-from transforms.actors.attribution import SPEAKER, Attribution
+from transforms.actors.attribution import SPEAKER, Attribution, Find
 from transforms.issues import IssueMention
 
 # A quotation: curly or straight double quotes, at most a few paragraphs long.
@@ -50,17 +50,25 @@ def find_statements(
     actors: Sequence[ActorMention],
     mentions: Sequence[IssueMention],
     attribution: Attribution,
+    find: Find | None = None,
 ) -> list[Statement]:
-    """Every statement of ``text`` (see the module), one row per issue code it addresses."""
+    """Every statement of ``text`` (see the module), one row per issue code it addresses;
+    ``find``: the matches of a pattern in the text's scan (``extract_article`` passes its
+    own, which compiled ``attribution.patterns``), else plain ``finditer``."""
+    if find is None:
+        find = lambda pattern: list(pattern.finditer(text))  # noqa: E731
     starts = [s for s, _ in sentences]
     quotes = [m.span() for m in QUOTE.finditer(text)]
     found: list[tuple[int, ActorMention, tuple[int, int], tuple[int, int], bool]] = []
     seen: set[tuple[str, int]] = set()
     speaking_sentences = set()
+    cues = attribution.cues(find)
     for a in actors:
         if a.mention_role != SPEAKER:
             continue
-        role, cue = attribution.cue(text, starts, a.sentence_index, a.start, a.end, a.resolution)
+        role, cue = attribution.cue(
+            text, starts, a.sentence_index, a.start, a.end, a.resolution, cues
+        )
         if role != SPEAKER or cue is None or (a.actor_id, cue[0]) in seen:
             continue
         seen.add((a.actor_id, cue[0]))
@@ -72,15 +80,16 @@ def find_statements(
         a for a in actors if a.actor_type == "person" and a.mention_role in ("speaker", "mentioned")
     ]
     people_starts = [a.start for a in people]
-    for index, (s, e) in enumerate(sentences):
-        if index in speaking_sentences:
-            continue
-        m = attribution.pronoun.search(text, s, e)
-        if not m:
+    pronouns = find(attribution.pronoun)
+    sentence_starts = [s for s, _ in sentences]
+    for m in pronouns:
+        index = bisect.bisect_right(sentence_starts, m.start()) - 1
+        if index < 0 or index in speaking_sentences or m.end() > sentences[index][1]:
             continue
         before = bisect.bisect_left(people_starts, m.start()) - 1
         if before < 0:
             continue
+        speaking_sentences.add(index)
         person = people[before]
         cue = m.span("verb")
         words, direct = _words(text, sentences, index, m.span(), cue, quotes)

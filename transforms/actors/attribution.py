@@ -7,8 +7,10 @@ told reporters", "said X", "according to Pentagon spokesman X", a transcript hea
 ("X: ..."). The cue words are the lexicon's (``speech_verbs``, ``speech_verbs_before``).
 """
 
+import bisect
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 from transforms.reference import Lexicon
 
@@ -29,6 +31,18 @@ _BYLINE_BEFORE = re.compile(
 )
 
 
+Find = Callable[[re.Pattern[str]], list[re.Match[str]]]
+# How far after a mention its cue may be: an aside of 140 characters and a few adverbs.
+_REACH = 220
+
+
+class Cues(NamedTuple):
+    """Where a text's cue words are, found once by the engine's scan."""
+
+    before: list[int]  # starts of inverting cues ("said", "according to")
+    verbs: list[int]  # starts of speech verbs
+
+
 class Attribution:
     """The lexicon's cues, compiled: call ``role`` on each mention of a text."""
 
@@ -45,6 +59,10 @@ class Attribution:
         # Before the mention: a cue that inverts ("said X", "according to X"), then at most
         # six words of title ("said Defense Minister X", "according to a senior official"),
         # never a clause ("said the talks would resume in Seoul").
+        # The inverting cue words alone: found once per text (``before_cues``), so that the
+        # cue pattern runs only where one of them is.
+        self.before_word = re.compile(rf"\b(?:{before})\b")
+        self.verb_word = re.compile(rf"\b(?:{verbs})\b")
         title_words = "|".join(
             (*lexicon.role_nouns, *lexicon.roles_before_name, *lexicon.roles_after_name)
         )
@@ -59,32 +77,74 @@ class Attribution:
         # A pronoun that speaks for the person named before: "he said", "she told".
         self.pronoun = re.compile(rf"\b(?:[Hh]e|[Ss]he)\s+{_ADVERBS}(?P<verb>{verbs})\b")
 
+    @property
+    def patterns(self) -> list[re.Pattern[str]]:
+        """What the engine compiles for attribution (see ``cues``)."""
+        return [self.before_word, self.verb_word, self.pronoun]
+
+    def cues(self, find: Find) -> Cues:
+        """The cue words of the text ``find`` scans."""
+        return Cues(
+            [m.start() for m in find(self.before_word)], [m.start() for m in find(self.verb_word)]
+        )
+
+    def _cues(self, text: str) -> Cues:
+        return Cues(
+            [m.start() for m in self.before_word.finditer(text)],
+            [m.start() for m in self.verb_word.finditer(text)],
+        )
+
     def role(
-        self, text: str, starts: Sequence[int], sentence: int, start: int, end: int, how: str
+        self,
+        text: str,
+        starts: Sequence[int],
+        sentence: int,
+        start: int,
+        end: int,
+        how: str,
+        cues: Cues | None = None,
     ) -> str:
         """The role of the mention ``text[start:end]`` in sentence ``sentence`` (``starts``:
-        where each sentence starts), resolved as ``how``."""
-        return self.cue(text, starts, sentence, start, end, how)[0]
+        where each sentence starts), resolved as ``how``; ``cues``: the text's (``cues``),
+        found here when not given."""
+        return self.cue(text, starts, sentence, start, end, how, cues)[0]
 
     def cue(
-        self, text: str, starts: Sequence[int], sentence: int, start: int, end: int, how: str
+        self,
+        text: str,
+        starts: Sequence[int],
+        sentence: int,
+        start: int,
+        end: int,
+        how: str,
+        cues: Cues | None = None,
     ) -> tuple[str, tuple[int, int] | None]:
         """The role of a mention (as ``role``) and, for a speaker, the span of its cue: the
         verb, the noun, the words before it ("according to") or a heading's colon."""
         line_start = text.rfind("\n", 0, start) + 1
-        if how == "byline" or _BYLINE_BEFORE.search(text, line_start, start):
+        if how == "byline" or (
+            any(text.find(by, line_start, start) >= 0 for by in ("By", "by", "BY"))
+            and _BYLINE_BEFORE.search(text, line_start, start)
+        ):
             return AUTHOR, None
         if how == "photo_credit":
             return PHOTO_CREDIT, None
-        m = self.cue_after.match(text, end)
-        if m:
-            return SPEAKER, m.span("verb") if m.group("verb") else m.span("noun")
+        if cues is None:
+            cues = self._cues(text)
+        verbs = cues.verbs
+        near = bisect.bisect_left(verbs, end)
+        if (near < len(verbs) and verbs[near] - end <= _REACH) or text.startswith(("'", "’"), end):
+            m = self.cue_after.match(text, end)
+            if m:
+                return SPEAKER, m.span("verb") if m.group("verb") else m.span("noun")
         if not text[line_start:start].strip():
             m = self.heading_after.match(text, end)
             if m:
                 return SPEAKER, m.span("cue")
+        before = cues.before
         lo = max(starts[sentence] if 0 <= sentence < len(starts) else 0, start - 120)
-        m = self.cue_before.search(text, lo, start)
-        if m and not self.modifier.match(text, end):
-            return SPEAKER, m.span("cue")
+        for i in range(bisect.bisect_left(before, lo), bisect.bisect_left(before, start)):
+            m = self.cue_before.match(text, before[i], start)
+            if m and not self.modifier.match(text, end):
+                return SPEAKER, m.span("cue")
         return MENTIONED, None

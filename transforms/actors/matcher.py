@@ -183,6 +183,7 @@ class ActorMatcher:
             self.korean_name,
             self.korean_name_given_first,
             *(t for _, t in gazetteer.traps),
+            *self.attribution.patterns,
         ]
         self._sitting: dict[int | None, dict[str, str]] = {}
 
@@ -499,10 +500,12 @@ class ActorMatcher:
         starts = [s for s, _ in sentences]
         chosen = self._drop_uncued_ambiguous(text, starts, chosen)
         mentions = [self._mention(text, starts, c, year) for c in chosen]
-        role = self.attribution.role
+        role, cues = self.attribution.role, self.attribution.cues(find)
         return [
             m._replace(
-                mention_role=role(text, starts, m.sentence_index, m.start, m.end, m.resolution)
+                mention_role=role(
+                    text, starts, m.sentence_index, m.start, m.end, m.resolution, cues
+                )
             )
             for m in mentions
         ]
@@ -646,7 +649,6 @@ class ActorMatcher:
         )
 
 
-_WORD_BEFORE = re.compile(r"(\S+)[ \t]+$")
 _WORD_AFTER = re.compile(r"[ \t]+([A-Z][\w'’.-]*)")
 _WORD = re.compile(r"[A-Za-z][\w'’-]*")
 
@@ -654,9 +656,12 @@ _WORD = re.compile(r"[A-Za-z][\w'’-]*")
 def _in_capitalized_run(text: str, start: int, end: int, stopwords: frozenset[str]) -> bool:
     """Whether ``text[start:end]`` has a capitalized word (not a stopword) right before or
     after it on its line, or "the"/"USS" before it: part of a longer name or a ship's."""
-    before = _WORD_BEFORE.search(text, max(0, start - 40), start)
-    if before:
-        word = before.group(1)
+    gap = start
+    while gap > 0 and text[gap - 1] in " \t":
+        gap -= 1
+    if gap < start and gap > 0:
+        word_start = max(text.rfind(c, 0, gap) for c in " \t\n") + 1
+        word = text[word_start:gap]
         if word in ("the", "The", "USS", "HMS", "ROKS") or (
             word[0].isupper()
             and word[-1].isalnum()
