@@ -44,7 +44,7 @@ class Cues(NamedTuple):
 
 
 class Attribution:
-    """The lexicon's cues, compiled: call ``role`` on each mention of a text."""
+    """The lexicon's cues, compiled: call ``cue`` on each mention of a text."""
 
     def __init__(self, lexicon: Lexicon) -> None:
         verbs = "|".join(lexicon.speech_verbs)
@@ -59,8 +59,8 @@ class Attribution:
         # Before the mention: a cue that inverts ("said X", "according to X"), then at most
         # six words of title ("said Defense Minister X", "according to a senior official"),
         # never a clause ("said the talks would resume in Seoul").
-        # The inverting cue words alone: found once per text (``before_cues``), so that the
-        # cue pattern runs only where one of them is.
+        # The inverting cue words and the speech verbs alone: found once per text (``cues``),
+        # so that the cue patterns run only where one of them is.
         self.before_word = re.compile(rf"\b(?:{before})\b")
         self.verb_word = re.compile(rf"\b(?:{verbs})\b")
         title_words = "|".join(
@@ -88,27 +88,6 @@ class Attribution:
             [m.start() for m in find(self.before_word)], [m.start() for m in find(self.verb_word)]
         )
 
-    def _cues(self, text: str) -> Cues:
-        return Cues(
-            [m.start() for m in self.before_word.finditer(text)],
-            [m.start() for m in self.verb_word.finditer(text)],
-        )
-
-    def role(
-        self,
-        text: str,
-        starts: Sequence[int],
-        sentence: int,
-        start: int,
-        end: int,
-        how: str,
-        cues: Cues | None = None,
-    ) -> str:
-        """The role of the mention ``text[start:end]`` in sentence ``sentence`` (``starts``:
-        where each sentence starts), resolved as ``how``; ``cues``: the text's (``cues``),
-        found here when not given."""
-        return self.cue(text, starts, sentence, start, end, how, cues)[0]
-
     def cue(
         self,
         text: str,
@@ -119,8 +98,10 @@ class Attribution:
         how: str,
         cues: Cues | None = None,
     ) -> tuple[str, tuple[int, int] | None]:
-        """The role of a mention (as ``role``) and, for a speaker, the span of its cue: the
-        verb, the noun, the words before it ("according to") or a heading's colon."""
+        """The role of the mention ``text[start:end]`` in sentence ``sentence`` (``starts``:
+        where each sentence starts), resolved as ``how``, and for a speaker the span of its
+        cue: the verb, the noun, the words before it ("according to") or a heading's colon.
+        ``cues``: the text's (``cues``), found here when not given."""
         line_start = text.rfind("\n", 0, start) + 1
         if how == "byline" or (
             any(text.find(by, line_start, start) >= 0 for by in ("By", "by", "BY"))
@@ -130,7 +111,7 @@ class Attribution:
         if how == "photo_credit":
             return PHOTO_CREDIT, None
         if cues is None:
-            cues = self._cues(text)
+            cues = self.cues(lambda pattern: list(pattern.finditer(text)))
         verbs = cues.verbs
         near = bisect.bisect_left(verbs, end)
         if (near < len(verbs) and verbs[near] - end <= _REACH) or text.startswith(("'", "’"), end):

@@ -500,12 +500,12 @@ class ActorMatcher:
         starts = [s for s, _ in sentences]
         chosen = self._drop_uncued_ambiguous(text, starts, chosen)
         mentions = [self._mention(text, starts, c, year) for c in chosen]
-        role, cues = self.attribution.role, self.attribution.cues(find)
+        cue, cues = self.attribution.cue, self.attribution.cues(find)
         return [
             m._replace(
-                mention_role=role(
+                mention_role=cue(
                     text, starts, m.sentence_index, m.start, m.end, m.resolution, cues
-                )
+                )[0]
             )
             for m in mentions
         ]
