@@ -1,5 +1,7 @@
 """Actor extraction on passages we wrote: states, people, organizations and traps."""
 
+import re
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -586,3 +588,35 @@ def test_the_part_each_person_plays(extractors):
         ("Tom Brack", "mentioned"),
         ("Ann Lister", "mentioned"),
     }
+
+
+def test_roles_in_bulk_agree_with_each_mention_alone(extractors):
+    """``Attribution.roles`` skips the mentions no cue reaches: it must give what ``cue``
+    gives one mention at a time, asides, a second speaker, headings and bylines included."""
+    text = (
+        "By Irene Falk and Tom Brack\nSeoul and Washington met on Monday. Kang Jae-won, who "
+        "has led the ministry since the spring and the summer of a long year, said more. "
+        "Mira Tapp-Hooper and Oren Blake -- both at the institute -- warned of costs. "
+        "Jon Ruiz reportedly also repeatedly said it. Tim Lowe met Kang near Busan.\n"
+        "PAVEL ORLIKOV (interrupting): thanks, according to Dana Whitfield."
+    )
+    att = extractors.actors.attribution
+    sentences = split_sentences(text)
+    starts = [s for s, _ in sentences]
+    mentions = actors(text, extractors)
+    spans = [(m.sentence_index, m.start, m.end, m.resolution) for m in mentions]
+    cues = att.cues(lambda p: list(p.finditer(text)))
+    alone = [att.cue(text, starts, *span, cues)[0] for span in spans]
+    assert att.roles(text, starts, spans, cues) == alone
+    assert {"author", "speaker", "mentioned"} <= set(alone)
+
+
+def test_given_names_are_one_trie():
+    from transforms.actors.patterns import trie_alternation
+
+    words = ["Ann", "Anna", "Anne", "Bo", "Bob", "Zoë"]
+    pattern = re.compile(rf"{trie_alternation(words)}\Z")
+    assert all(pattern.match(w) for w in words)
+    # near misses: a prefix that is no word, a longer word, a word of no list
+    assert not any(pattern.match(w) for w in ("An", "Annas", "B", "Bobby", "Zoe"))
+    assert not re.match(trie_alternation([]), "Ann")

@@ -95,10 +95,13 @@ def find_statements(
         words, direct = _words(text, sentences, index, m.span(), cue, quotes)
         found.append((index, person, cue, words, direct))
     out = []
+    by_start = sorted(mentions, key=lambda m: m.start)
+    mention_starts = [m.start for m in by_start]
     for index, a, (cs, ce), (ws, we), direct in sorted(found, key=lambda f: f[2][0]):
-        codes: list[str | None] = [
-            *sorted({m.issue_code for m in mentions if ws <= m.start and m.end <= we})
+        inside = by_start[
+            bisect.bisect_left(mention_starts, ws) : bisect.bisect_left(mention_starts, we)
         ]
+        codes: list[str | None] = [*sorted({m.issue_code for m in inside if m.end <= we})]
         for code in codes or [None]:
             out.append(
                 Statement(

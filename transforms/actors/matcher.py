@@ -14,7 +14,6 @@ from transforms.actors.patterns import (
     CAP_AFTER,
     CREDIT,
     EDITING,
-    GIVEN_NAME,
     GIVEN_NAME_PAIR,
     KOREAN_GIVEN,
     NAME,
@@ -24,6 +23,7 @@ from transforms.actors.patterns import (
     TOLD_NAME,
     TWO_KOREAS,
     PersonPatterns,
+    given_name,
 )
 from transforms.actors.selection import (
     R_KOREAS,
@@ -162,6 +162,16 @@ class ActorMatcher:
             rf"\b(?P<name>[{string.ascii_uppercase}][a-z]{{0,5}}-(?:[a-z]{{1,6}}|[A-Z][a-z]{{1,5}}) (?:{surnames}))(?![\w-])"
         )
         self.ambiguous = {s.iso3 for s in gazetteer.states.values() if s.ambiguous}
+        lexicon = self.person.lexicon
+        # A given name that is no other word we know: not an ambiguous one ("Love"), a
+        # Korean surname ("Kim Jong-un" is the Korean pattern's) or a gazetteer surface.
+        self.given_name = given_name(
+            n
+            for n in lexicon.given_names
+            if n not in lexicon.given_names_ambiguous
+            and n not in lexicon.korean_surnames
+            and n not in self.surfaces
+        )
         # Every pattern extraction runs over a whole text: what the engine compiles.
         self.patterns = [
             self.leader_context,
@@ -178,7 +188,7 @@ class ActorMatcher:
             self.person.credit_after_agency,
             SAID_NAME,
             TOLD_NAME,
-            GIVEN_NAME,
+            self.given_name,
             self.name_of_state,
             self.korean_name,
             self.korean_name_given_first,
@@ -273,15 +283,12 @@ class ActorMatcher:
         """Unknown people from a given name of the lexicon and a surname: "Katie Tucker".
 
         Skipped when the pair is one end of a longer capitalized phrase ("Sterling Junior
-        High", "USS George Washington"), in a headline-case line, when its first word is
-        ambiguous (given_names_ambiguous), a Korean surname or a state's name, or when its
-        last word ends places and works (not_a_surname) or is a state's or a stopword."""
+        High", "USS George Washington"), in a headline-case line, or when its last word ends
+        places and works (not_a_surname) or is a state's or a stopword (the first word's own
+        checks are built into ``given_name``)."""
         lexicon = self.person.lexicon
         out = []
-        for m in find(GIVEN_NAME):
-            first = m.group()
-            if first not in lexicon.given_names:
-                continue
+        for m in find(self.given_name):
             pair = GIVEN_NAME_PAIR.match(text, m.start())
             if pair is None:  # the lookahead saw it; kept for the type checker
                 continue
@@ -290,10 +297,7 @@ class ActorMatcher:
             _, _, rest = name.partition(" ")
             last = rest.rpartition(" ")[2]
             if (
-                first in lexicon.given_names_ambiguous
-                or first in lexicon.korean_surnames
-                or first in self.surfaces
-                or last in lexicon.name_stopwords
+                last in lexicon.name_stopwords
                 or last in lexicon.not_a_person
                 or last in lexicon.not_a_surname
                 or last in self.surfaces
@@ -499,16 +503,13 @@ class ActorMatcher:
         chosen = select_more(chosen, extra, allow_same_span=True)
         starts = [s for s, _ in sentences]
         chosen = self._drop_uncued_ambiguous(text, starts, chosen)
-        mentions = [self._mention(text, starts, c, year) for c in chosen]
-        cue, cues = self.attribution.cue, self.attribution.cues(find)
-        return [
-            m._replace(
-                mention_role=cue(
-                    text, starts, m.sentence_index, m.start, m.end, m.resolution, cues
-                )[0]
-            )
-            for m in mentions
-        ]
+        roles = self.attribution.roles(
+            text,
+            starts,
+            [(sentence_of(starts, c.start), c.start, c.end, c.resolution) for c in chosen],
+            self.attribution.cues(find),
+        )
+        return [self._mention(text, starts, c, year, r) for c, r in zip(chosen, roles, strict=True)]
 
     def _drop_uncued_ambiguous(
         self, text: str, starts: Sequence[int], chosen: list[Candidate]
@@ -585,7 +586,7 @@ class ActorMatcher:
         return None
 
     def _mention(
-        self, text: str, starts: Sequence[int], c: Candidate, year: int | None
+        self, text: str, starts: Sequence[int], c: Candidate, year: int | None, mention_role: str
     ) -> ActorMention:
         gaz = self.gazetteer
         sentence_index = sentence_of(starts, c.start)
@@ -603,6 +604,7 @@ class ActorMatcher:
                 p.role_in(year),
                 c.resolution,
                 True,
+                mention_role,
             )
         if c.actor_type == "person":
             return ActorMention(
@@ -617,6 +619,7 @@ class ActorMatcher:
                 c.role,
                 c.resolution,
                 False,
+                mention_role,
             )
         if c.actor_type == "organization":
             o = gaz.organizations[c.actor_id]
@@ -632,6 +635,7 @@ class ActorMatcher:
                 None,
                 c.resolution,
                 True,
+                mention_role,
             )
         s = gaz.states[c.actor_id]
         return ActorMention(
@@ -646,6 +650,7 @@ class ActorMatcher:
             None,
             c.resolution,
             True,
+            mention_role,
         )
 
 
