@@ -17,6 +17,7 @@ from transforms.report_data import (
     actor_issue_edges,
     salience_over_time,
     top_actors_per_issue,
+    top_speakers_per_issue,
     undated_articles,
     validation_summary,
 )
@@ -92,10 +93,14 @@ def render_report(wh: Warehouse, out: Path) -> list[Path]:
     links = wh.read("actor_issue_links").to_pandas()
     runs = wh.read("runs").to_pandas()
     quarantine = wh.read("quarantine").to_pandas()
+    statements = wh.read(
+        "statements", columns=["article_id", "actor_id", "actor_name", "actor_type", "issue_code"]
+    ).to_pandas()
 
     over_time = salience_over_time(issues, articles)
     edges = actor_issue_edges(links)
     tops = top_actors_per_issue(edges)
+    speakers = top_speakers_per_issue(statements)
     summary = validation_summary(runs, quarantine)
 
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -119,6 +124,14 @@ def render_report(wh: Warehouse, out: Path) -> list[Path]:
         f"<tr><td>{html.escape(code)}</td><td>{html.escape(', '.join(f'{a} ({n})' for a, n in people))}</td></tr>"
         for code, people in tops.items()
     )
+    def names(pairs: list[tuple[str, int]]) -> str:
+        return html.escape(", ".join(f"{a} ({n})" for a, n in pairs)) or "&mdash;"
+
+    speaker_rows = "".join(
+        f"<tr><td>{html.escape(code)}</td><td>{names(who['person'])}</td>"
+        f"<td>{names(who['state'])}</td></tr>"
+        for code, who in speakers.items()
+    ) or '<tr><td colspan="3">no reported statement addresses an issue code yet</td></tr>'
     ok = summary.get("validation_success")
     reasons = "".join(
         f"<li>{html.escape(k)}: {v}</li>" for k, v in summary.get("quarantine_reasons", {}).items()
@@ -133,6 +146,10 @@ warehouse {html.escape(wh.root)}</p>
 <h2 id="salience">Issue salience over time</h2>
 {img("salience_over_time", "Issue salience over time")}
 <p class="muted">{undated_articles(articles)} articles without a publication date are not on the time axis.</p>
+<h2 id="speakers">Who raised each issue</h2>
+<p class="muted">People, then states, whose reported words address the code (the
+<code>statements</code> table), by articles; bylines and photo credits never count.</p>
+<table><tr><th>issue code</th><th>people (articles)</th><th>states (articles)</th></tr>{speaker_rows}</table>
 <h2 id="top-actors">Top actors per issue</h2>
 <table><tr><th>issue code</th><th>actors (articles)</th></tr>{rows}</table>
 <h2 id="network">Actor-issue network</h2>

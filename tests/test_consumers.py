@@ -182,6 +182,7 @@ def test_report_renders_in_a_headless_browser(warehouse, tmp_path):
     assert 'data-images-ok="true"' in dom.stdout, dom.stderr[-2000:]
     for heading in (
         "Issue salience over time",
+        "Who raised each issue",
         "Top actors per issue",
         "Actor-issue network",
         "Latest run",

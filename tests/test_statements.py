@@ -58,3 +58,28 @@ def test_states_speak_and_meetings_do_not(extractors):
     assert got == {("KOR", "state", "COST_SHARING")}
     # near miss: "he said" with nobody named before it is nobody's statement
     assert statements("He said the SMA talks would resume in Seoul.", extractors) == []
+
+
+def test_who_raised_each_issue_counts_articles_people_then_states():
+    import pandas as pd
+
+    from transforms.report_data import top_speakers_per_issue
+
+    cols = ["article_id", "actor_id", "actor_name", "actor_type", "issue_code"]
+    rows = [
+        ("a1", "P1", "Dana Whitfield", "person", "COST_SHARING"),
+        ("a1", "P1", "Dana Whitfield", "person", "COST_SHARING"),  # twice in one article
+        ("a2", "P1", "Dana Whitfield", "person", "COST_SHARING"),
+        ("a2", "P2", "Kang Jae-won", "person", "COST_SHARING"),
+        ("a2", "KOR", "South Korea", "state", "COST_SHARING"),
+        ("a3", "P2", "Kang Jae-won", "person", None),  # words about no code
+        ("a3", "O1", "KCNA", "organization", "COST_SHARING"),
+    ]
+    got = top_speakers_per_issue(pd.DataFrame(rows, columns=cols))
+    assert got == {
+        "COST_SHARING": {
+            "person": [("Dana Whitfield", 2), ("Kang Jae-won", 1)],
+            "state": [("South Korea", 1)],
+        }
+    }
+    assert top_speakers_per_issue(pd.DataFrame(columns=cols)) == {}

@@ -70,6 +70,30 @@ def top_actors_per_issue(edges: pd.DataFrame, n: int = 5) -> dict[str, list[tupl
     return dict(sorted(out.items()))
 
 
+def top_speakers_per_issue(
+    statements: pd.DataFrame, n: int = 5
+) -> dict[str, dict[str, list[tuple[str, int]]]]:
+    """For each issue code, who raised it: the ``n`` people, then the ``n`` states, with the
+    most articles in which their reported words address the code (``statements``)."""
+    out: dict[str, dict[str, list[tuple[str, int]]]] = {}
+    if statements.empty:
+        return out
+    frame = statements.dropna(subset=["issue_code"]).drop_duplicates(
+        ["article_id", "actor_id", "issue_code"]
+    )
+    counts = (
+        frame.groupby(["issue_code", "actor_type", "actor_name"]).size().rename("articles")
+    ).reset_index()
+    for (code, kind), group in counts.groupby(["issue_code", "actor_type"]):
+        if kind not in ("person", "state"):
+            continue
+        top = group.sort_values(["articles", "actor_name"], ascending=[False, True]).head(n)
+        out.setdefault(str(code), {"person": [], "state": []})[str(kind)] = [
+            (str(a), int(c)) for a, c in zip(top["actor_name"], top["articles"], strict=True)
+        ]
+    return dict(sorted(out.items()))
+
+
 def validation_summary(runs: pd.DataFrame, quarantine: pd.DataFrame) -> dict:
     """The latest run's counts and validation outcome, with its quarantine reasons."""
     if runs.empty:

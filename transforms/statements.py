@@ -52,8 +52,9 @@ def find_statements(
     attribution: Attribution,
     find: Find | None = None,
 ) -> list[Statement]:
-    """Every statement of ``text`` (see the module), one row per issue code it addresses;
-    ``find``: the matches of a pattern in the text's scan (``extract_article`` passes its
+    """Every statement of ``text`` (see the module), one row per issue code it addresses.
+    ``mentions``: the rule hits of the codes in text order, as ``find_issue_mentions`` gives
+    them; ``find``: the matches of a pattern in the text's scan (``extract_article`` passes its
     own, which compiled ``attribution.patterns``), else plain ``finditer``."""
     if find is None:
         find = lambda pattern: list(pattern.finditer(text))  # noqa: E731
@@ -95,10 +96,9 @@ def find_statements(
         words, direct = _words(text, sentences, index, m.span(), cue, quotes)
         found.append((index, person, cue, words, direct))
     out = []
-    by_start = sorted(mentions, key=lambda m: m.start)
-    mention_starts = [m.start for m in by_start]
+    mention_starts = [m.start for m in mentions]  # in text order
     for index, a, (cs, ce), (ws, we), direct in sorted(found, key=lambda f: f[2][0]):
-        inside = by_start[
+        inside = mentions[
             bisect.bisect_left(mention_starts, ws) : bisect.bisect_left(mention_starts, we)
         ]
         codes: list[str | None] = [*sorted({m.issue_code for m in inside if m.end <= we})]
