@@ -124,14 +124,18 @@ def render_report(wh: Warehouse, out: Path) -> list[Path]:
         f"<tr><td>{html.escape(code)}</td><td>{html.escape(', '.join(f'{a} ({n})' for a, n in people))}</td></tr>"
         for code, people in tops.items()
     )
+
     def names(pairs: list[tuple[str, int]]) -> str:
         return html.escape(", ".join(f"{a} ({n})" for a, n in pairs)) or "&mdash;"
 
-    speaker_rows = "".join(
-        f"<tr><td>{html.escape(code)}</td><td>{names(who['person'])}</td>"
-        f"<td>{names(who['state'])}</td></tr>"
-        for code, who in speakers.items()
-    ) or '<tr><td colspan="3">no reported statement addresses an issue code yet</td></tr>'
+    speaker_rows = (
+        "".join(
+            f"<tr><td>{html.escape(code)}</td><td>{names(who['person'])}</td>"
+            f"<td>{names(who['state'])}</td></tr>"
+            for code, who in speakers.items()
+        )
+        or '<tr><td colspan="3">no reported statement addresses an issue code yet</td></tr>'
+    )
     ok = summary.get("validation_success")
     reasons = "".join(
         f"<li>{html.escape(k)}: {v}</li>" for k, v in summary.get("quarantine_reasons", {}).items()

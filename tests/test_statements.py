@@ -83,3 +83,20 @@ def test_who_raised_each_issue_counts_articles_people_then_states():
         }
     }
     assert top_speakers_per_issue(pd.DataFrame(columns=cols)) == {}
+
+
+def test_a_title_or_a_quotation_carries_the_speaker_on(extractors):
+    text = (
+        "Defense Minister Kang Jae-won met Dana Whitfield in Seoul. "
+        "The minister added that the SMA talks would resume. "
+        '"We will pay more," Kang said. "The OPCON transfer can wait."\n\n'
+        '"Our troops stay," the analyst said.'
+    )
+    got = rows(text, extractors)
+    assert ("Kang Jae-won", "added", False, "the SMA talks would resume.", "COST_SHARING") in got
+    assert ("Kang Jae-won", "said", True, "The OPCON transfer can wait.", "OPCON_TRANSFER") in got
+    # near misses: a title the person named before does not hold speaks for no one, and a
+    # quotation with its own speech verb is not carried on
+    assert not any(words == "Our troops stay," for _, _, _, words, _ in got)
+    near = "Analyst Dana Whitfield met officials. The minister said the SMA talks would resume."
+    assert rows(near, extractors) == set()

@@ -106,9 +106,15 @@ def score(labelled: Sequence[Labelled], extractors: Extractors) -> list[Scored]:
                 predicted[r["article_id"]][role_field].add(r["actor_name"])
         elif r["actor_type"] == "state":
             predicted[r["article_id"]]["states"].add(r["actor_id"])
+    # A speaker is a person whose words are reported: a speaker's mention, or a statement
+    # that "he said" or a quotation carried on gives to a person named before.
     for r in result.tables["statements"].to_pylist():
-        if r["actor_type"] == "person" and r["issue_code"]:
-            predicted[r["article_id"]][SPEAKER_ISSUES].add(f"{r['issue_code']}|{r['actor_name']}")
+        if r["actor_type"] == "person":
+            predicted[r["article_id"]]["speakers"].add(r["actor_name"])
+            if r["issue_code"]:
+                predicted[r["article_id"]][SPEAKER_ISSUES].add(
+                    f"{r['issue_code']}|{r['actor_name']}"
+                )
     out = []
     for x in labelled:
         pred = predicted[article_of[x.item.source_uri]]

@@ -1,8 +1,9 @@
 """Reported statements: who said what, and which issue codes their words address.
 
 A statement is a speaker's mention (``mention_role`` speaker, see
-``transforms/actors/attribution.py``) with its cue, or a pronoun that speaks for the person
-named before ("he said"), and the reported words: the quotation in or next to the sentence
+``transforms/actors/attribution.py``) with its cue, a pronoun or a title that speaks for the
+person named before ("he said", "the minister added"), or a quotation that carries one on
+into the next sentences; and the reported words: the quotation in or next to the sentence
 when there is one (``direct``), else the rest of the sentence on the far side of the cue
 ("X said that ...", "..., X said."), or a transcript heading's paragraph. The issue codes
 are those whose counted rule hits lie inside the reported words; a statement that
@@ -76,25 +77,33 @@ def find_statements(
         speaking_sentences.add(a.sentence_index)
         words, direct = _words(text, sentences, a.sentence_index, (a.start, a.end), cue, quotes)
         found.append((a.sentence_index, a, cue, words, direct))
-    # "he said" for the person named last before it, in a sentence no named speaker has
     people = [
         a for a in actors if a.actor_type == "person" and a.mention_role in ("speaker", "mentioned")
     ]
     people_starts = [a.start for a in people]
-    pronouns = find(attribution.pronoun)
     sentence_starts = [s for s, _ in sentences]
-    for m in pronouns:
+    # "he said": the person named last before it; "the minister added": the one named last
+    # who holds the title; in a sentence where no named speaker speaks
+    backward: list[tuple[re.Match[str], str | None]] = [
+        (m, None) for m in find(attribution.pronoun)
+    ]
+    backward += [(m, m.group("title")) for m in find(attribution.title_back)]
+    for m, title in sorted(backward, key=lambda b: b[0].start()):
         index = bisect.bisect_right(sentence_starts, m.start()) - 1
         if index < 0 or index in speaking_sentences or m.end() > sentences[index][1]:
             continue
-        before = bisect.bisect_left(people_starts, m.start()) - 1
-        if before < 0:
+        named = people[: bisect.bisect_left(people_starts, m.start())]
+        if title is not None:
+            holds = re.compile(rf"\b{re.escape(title)}", re.IGNORECASE)
+            named = [a for a in named if a.role and holds.search(a.role)]
+        if not named:
             continue
+        person = named[-1]
         speaking_sentences.add(index)
-        person = people[before]
         cue = m.span("verb")
         words, direct = _words(text, sentences, index, m.span(), cue, quotes)
         found.append((index, person, cue, words, direct))
+    found += _continued(text, sentences, found, speaking_sentences, quotes, cues.verbs)
     out = []
     mention_starts = [m.start for m in mentions]  # in text order
     for index, a, (cs, ce), (ws, we), direct in sorted(found, key=lambda f: f[2][0]):
@@ -121,6 +130,41 @@ def find_statements(
     return out
 
 
+def _continued(
+    text: str,
+    sentences: Sequence[tuple[int, int]],
+    found: Sequence[tuple[int, ActorMention, tuple[int, int], tuple[int, int], bool]],
+    speaking: set[int],
+    quotes: Sequence[tuple[int, int]],
+    verbs: Sequence[int],
+) -> list[tuple[int, ActorMention, tuple[int, int], tuple[int, int], bool]]:
+    """Quotations that carry a statement on: a sentence after it (in its paragraph or the
+    next) that opens with a quotation, where no one else is said to speak and no speech verb
+    stands outside the quotation, goes on quoting the same speaker ('"We will pay," X said.
+    "The troops stay."'). The cue stays the statement's."""
+    quote_at = {qs: qe for qs, qe in quotes}
+    starts = [b for b, _ in sentences]
+    last_by_sentence = {f[0]: f for f in sorted(found, key=lambda f: f[2][0])}
+    out = []
+    for index, (_, actor, cue, _, _) in sorted(last_by_sentence.items()):
+        j = index + 1
+        while j < len(sentences) and j not in speaking:
+            s, e = sentences[j]
+            qs = s + len(text[s:e]) - len(text[s:e].lstrip())
+            qe = quote_at.get(qs)
+            if qe is None or text.count("\n\n", sentences[j - 1][1], s) > 1:
+                break
+            # a speech verb outside the quotation: someone else's words
+            lo, hi = bisect.bisect_left(verbs, s), bisect.bisect_left(verbs, e)
+            if any(not qs <= v < qe for v in verbs[lo:hi]):
+                break
+            out.append((j, actor, cue, (qs + 1, qe - 1), True))
+            speaking.add(j)
+            # the quotation may run over several sentences: go on after its end
+            j = bisect.bisect_right(starts, qe - 1)
+    return out
+
+
 def _words(
     text: str,
     sentences: Sequence[tuple[int, int]],
@@ -129,7 +173,9 @@ def _words(
     cue: tuple[int, int],
     quotes: Sequence[tuple[int, int]],
 ) -> tuple[tuple[int, int], bool]:
-    """The reported words of a statement in sentence ``index`` and whether they are quoted."""
+    """The reported words of a statement in sentence ``index`` and whether they are quoted:
+    the quotation next to the cue, or the paraphrase (``_paraphrase``), which takes in a
+    quoted phrase shorter than half of it ('X said the talks were "productive" and ...')."""
     s, e = sentences[index]
     # a quotation that overlaps the sentence, or ends where it starts ("'...,' he said")
     near = [
@@ -137,17 +183,27 @@ def _words(
         for qs, qe in quotes
         if qs < e and qe > s - 3 and not (qs <= speaker[0] < qe) and not (qs <= cue[0] < qe)
     ]
-    if near:
-        qs, qe = min(near, key=lambda q: min(abs(q[0] - cue[0]), abs(q[1] - cue[0])))
-        return (qs + 1, qe - 1), True
-    if text[cue[0] : cue[1]] == ":":  # a transcript heading: the rest of its paragraph
+    if text[cue[0] : cue[1]] == ":" and not near:  # a transcript heading: its paragraph
         end = text.find("\n\n", cue[1])
         return (cue[1] + 1, len(text) if end < 0 else end), False
-    # paraphrase: the rest of the sentence past the cue ("X said that ..."), or, when the
-    # cue ends its sentence ("..., X said."), the sentence up to the speaker
+    ps, pe = _paraphrase(text, (s, e), speaker, cue)
+    if not near:
+        return (ps, pe), False
+    qs, qe = min(near, key=lambda q: min(abs(q[0] - cue[0]), abs(q[1] - cue[0])))
+    if ps <= qs and qe <= pe and 2 * (qe - qs) < pe - ps:
+        return (ps, pe), True
+    return (qs + 1, qe - 1), True
+
+
+def _paraphrase(
+    text: str, sentence: tuple[int, int], speaker: tuple[int, int], cue: tuple[int, int]
+) -> tuple[int, int]:
+    """The rest of the sentence past the cue ("X said that ..."), or, when the cue ends its
+    sentence ("..., X said."), the sentence up to the speaker."""
+    s, e = sentence
     first, last = min(speaker[0], cue[0]), max(speaker[1], cue[1])
     joined = _JOIN.match(text, last, e) if last < e else None
     after = joined.end() if joined else e
     if e - after > 3:
-        return (after, e), False
-    return (s, first), False
+        return after, e
+    return s, first

@@ -88,11 +88,17 @@ class Attribution:
         self.heading_after = re.compile(r"[ \t]*(?:\([^)\n]{0,60}\))?[ \t]*(?P<cue>:)")
         # A pronoun that speaks for the person named before: "he said", "she told".
         self.pronoun = re.compile(rf"\b(?:[Hh]e|[Ss]he)\s+{_ADVERBS}(?P<verb>{verbs})\b")
+        # A title that speaks for the person named before who holds it: "the minister added"
+        # after "Defense Minister X", "the president said" after "President X".
+        role_nouns = "|".join(lexicon.role_nouns)
+        self.title_back = re.compile(
+            rf"\b[Tt]he\s+(?:[\w-]+\s+)??(?P<title>{role_nouns})\s+{_ADVERBS}(?P<verb>{verbs})\b"
+        )
 
     @property
     def patterns(self) -> list[re.Pattern[str]]:
         """What the engine compiles for attribution (see ``cues``)."""
-        return [self.before_word, self.verb_word, self.by_word, self.pronoun]
+        return [self.before_word, self.verb_word, self.by_word, self.pronoun, self.title_back]
 
     def cues(self, find: Find) -> Cues:
         """The cue words of the text ``find`` scans."""
