@@ -89,6 +89,7 @@ class StoryIndex:
     containment: float = CONTAINMENT
     signatures: dict[str, Signature] = field(default_factory=dict)
     story_of: dict[str, str] = field(default_factory=dict)
+    order: dict[str, int] = field(default_factory=dict)  # article id -> when it was added
     lsh: MinHashLSH = field(
         default_factory=lambda: MinHashLSH(threshold=CANDIDATE_JACCARD, num_perm=NUM_PERM)
     )
@@ -101,7 +102,10 @@ class StoryIndex:
             return story, self.signatures[story].containment(signature)
         m = signature.minhash()
         best, best_score = None, 0.0
-        for other in self.lsh.query(m) if signature.size else ():
+        # in the order they were added: of equal scores the first wins, whatever order the
+        # LSH buckets give
+        found = self.lsh.query(m) if signature.size else []
+        for other in sorted(found, key=self.order.__getitem__):
             score = self.signatures[other].containment(signature)
             if score > best_score:
                 best, best_score = other, score
@@ -110,6 +114,7 @@ class StoryIndex:
             story = self.story_of[best]
         self.signatures[article_id] = signature
         self.story_of[article_id] = story
+        self.order[article_id] = len(self.order)
         if signature.size:
             self.lsh.insert(article_id, m)
         similarity = 1.0 if story == article_id else self.signatures[story].containment(signature)
