@@ -4,6 +4,7 @@ import datetime as dt
 import hashlib
 import json
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -111,9 +112,10 @@ def _sha256(path: Path) -> str:
 
 
 def export_snapshot(
-    wh: Warehouse, out: Path, runs_version: int | None = None, docs: Path | None = None
+    wh: Warehouse, out: Path, runs_version: int | None = None, docs: Sequence[Path] = ()
 ) -> dict:
-    """Write one Parquet file per table plus manifest.json (versions, counts, checksums)."""
+    """Write one Parquet file per table plus manifest.json (versions, counts, checksums),
+    and a copy of each of ``docs`` (the data dictionary, the codebook) that exists."""
     versions = versions_as_of_run(wh, runs_version)
     out.mkdir(parents=True, exist_ok=True)
     files = {}
@@ -131,8 +133,9 @@ def export_snapshot(
             "rows": table.num_rows,
             "sha256": _sha256(path),
         }
-    if docs is not None and docs.exists():
-        shutil.copy(docs, out / "data-dictionary.md")
+    for doc in docs:
+        if doc.exists():
+            shutil.copy(doc, out / doc.name)
     manifest = {
         "created_at": dt.datetime.now(dt.UTC).isoformat(),
         "source_warehouse": wh.root,

@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from transforms.calibration import parse_calibration
+from transforms.codebook import parse_codebook, render_codebook
 from transforms.errors import ReferenceDataError
 from transforms.reference import (
     Reference,
@@ -24,7 +25,7 @@ from transforms.reference import (
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "seeds"
 # Files whose content each version covers; editing one requires a version bump.
 SEED_GROUPS = {
-    "taxonomy": ("taxonomy.yaml",),
+    "taxonomy": ("taxonomy.yaml", "codebook.yaml"),
     "gazetteer": (
         "gazetteer/states.csv",
         "gazetteer/people.csv",
@@ -79,6 +80,13 @@ def recorded_versions(seeds_dir: Path = SEEDS_DIR) -> dict[str, dict[str, str]]:
     return {k: {"version": str(v["version"]), "sha256": str(v["sha256"])} for k, v in data.items()}
 
 
+def codebook_markdown(seeds_dir: Path = SEEDS_DIR) -> str:
+    """docs/codebook.md as the seeds make it (``transforms/codebook.py``)."""
+    taxonomy = _yaml(seeds_dir / "taxonomy.yaml")
+    entries = parse_codebook(_yaml(seeds_dir / "codebook.yaml"), taxonomy["issues"])
+    return render_codebook(taxonomy, entries)
+
+
 def load_reference(seeds_dir: Path = SEEDS_DIR) -> Reference:
     """Parse every seed file into a Reference stamped with the recorded versions."""
     versions = recorded_versions(seeds_dir)
@@ -87,6 +95,8 @@ def load_reference(seeds_dir: Path = SEEDS_DIR) -> Reference:
         parse_taxonomy(taxonomy_data),
         calibration=parse_calibration(_yaml(seeds_dir / "calibration.yaml")),
     )
+    # checked here so that a broken codebook stops a run like any other seed file
+    parse_codebook(_yaml(seeds_dir / "codebook.yaml"), taxonomy_data["issues"])
     if taxonomy.version != versions["taxonomy"]["version"]:
         raise ReferenceDataError(
             f"{seeds_dir / 'taxonomy.yaml'}: version {taxonomy.version} differs from "

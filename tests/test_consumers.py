@@ -119,6 +119,9 @@ def test_cli_commands(warehouse, tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["tables"]["articles"]["rows"] == 5
     assert main(["export", "--out", str(tmp_path / "e"), "--warehouse", warehouse.root]) == 0
     assert (tmp_path / "e" / "manifest.json").exists()
+    # the export ships the data dictionary and the codebook
+    assert "## statements" in (tmp_path / "e" / "data-dictionary.md").read_text()
+    assert "## COST_SHARING" in (tmp_path / "e" / "codebook.md").read_text()
     assert main(["status", "--warehouse", str(tmp_path / "empty")]) == 2
 
 
