@@ -480,7 +480,11 @@ def cmd_export(args: argparse.Namespace) -> int:
             _warehouse(args),
             Path(args.out),
             args.version,
-            [REPO_ROOT / "docs" / "data-dictionary.md", REPO_ROOT / "docs" / "codebook.md"],
+            [
+                REPO_ROOT / "docs" / "data-dictionary.md",
+                REPO_ROOT / "docs" / "codebook.md",
+                REPO_ROOT / "CITATION.cff",
+            ],
         )
     except WarehouseError as exc:
         print(f"alliance export: {exc}", file=sys.stderr)

@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from flows.warehouse import Warehouse
+from transforms.datapackage import datapackage
 from transforms.errors import WarehouseError
 from transforms.schema import SCHEMA_VERSION, TABLES
 
@@ -133,12 +134,15 @@ def export_snapshot(
             "rows": table.num_rows,
             "sha256": _sha256(path),
         }
+    shipped = []
     for doc in docs:
         if doc.exists():
             shutil.copy(doc, out / doc.name)
+            shipped.append(doc.name)
     manifest = {
         "created_at": dt.datetime.now(dt.UTC).isoformat(),
-        "source_warehouse": wh.root,
+        # a local folder by its name only: no absolute local path leaves in an export
+        "source_warehouse": wh.root if "://" in wh.root else Path(wh.root).name,
         "as_of_run": last["run_id"],
         "schema_version": SCHEMA_VERSION,
         "taxonomy_version": last["taxonomy_version"],
@@ -150,6 +154,9 @@ def export_snapshot(
         "how_to_load": "pandas.read_parquet('<table>.parquet') for each table; check sha256 first",
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    versions = {k: v for k, v in manifest.items() if k.endswith("_version") or k == "as_of_run"}
+    package = datapackage(files, versions, [*shipped, "manifest.json"])
+    (out / "datapackage.json").write_text(json.dumps(package, indent=2))
     return manifest
 
 

@@ -122,6 +122,24 @@ def test_cli_commands(warehouse, tmp_path, capsys):
     # the export ships the data dictionary and the codebook
     assert "## statements" in (tmp_path / "e" / "data-dictionary.md").read_text()
     assert "## COST_SHARING" in (tmp_path / "e" / "codebook.md").read_text()
+    assert "cff-version" in (tmp_path / "e" / "CITATION.cff").read_text()
+    # a Frictionless descriptor of every file and column, and no local path in either JSON
+    package = json.loads((tmp_path / "e" / "datapackage.json").read_text())
+    manifest = json.loads((tmp_path / "e" / "manifest.json").read_text())
+    assert {r["name"] for r in package["resources"]} == set(TABLES)
+    for resource in package["resources"]:
+        columns = pd.read_parquet(tmp_path / "e" / resource["path"]).columns
+        assert [f["name"] for f in resource["schema"]["fields"]] == list(columns)
+        assert resource["hash"] == "sha256:" + manifest["tables"][resource["name"]]["sha256"]
+    assert {"codebook.md", "CITATION.cff", "manifest.json"} <= set(package["files"])
+    articles = next(r for r in package["resources"] if r["name"] == "articles")
+    types = {f["name"]: f["type"] for f in articles["schema"]["fields"]}
+    assert types["article_id"] == "string" and types["published_at"] == "date"
+    assert types["ingested_at"] == "datetime"
+    assert articles["schema"]["primaryKey"] == ["article_id"]
+    for name in ("datapackage.json", "manifest.json"):
+        text = (tmp_path / "e" / name).read_text()
+        assert str(tmp_path) not in text and warehouse.root not in text, name
     assert main(["status", "--warehouse", str(tmp_path / "empty")]) == 2
 
 
