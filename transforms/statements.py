@@ -81,7 +81,6 @@ def find_statements(
         a for a in actors if a.actor_type == "person" and a.mention_role in ("speaker", "mentioned")
     ]
     people_starts = [a.start for a in people]
-    sentence_starts = [s for s, _ in sentences]
     # "he said": the person named last before it; "the minister added": the one named last
     # who holds the title; in a sentence where no named speaker speaks
     backward: list[tuple[re.Match[str], str | None]] = [
@@ -89,7 +88,7 @@ def find_statements(
     ]
     backward += [(m, m.group("title")) for m in find(attribution.title_back)]
     for m, title in sorted(backward, key=lambda b: b[0].start()):
-        index = bisect.bisect_right(sentence_starts, m.start()) - 1
+        index = bisect.bisect_right(starts, m.start()) - 1
         if index < 0 or index in speaking_sentences or m.end() > sentences[index][1]:
             continue
         named = people[: bisect.bisect_left(people_starts, m.start())]
@@ -103,7 +102,7 @@ def find_statements(
         cue = m.span("verb")
         words, direct = _words(text, sentences, index, m.span(), cue, quotes)
         found.append((index, person, cue, words, direct))
-    found += _continued(text, sentences, found, speaking_sentences, quotes, cues.verbs)
+    found += _continued(text, sentences, starts, found, speaking_sentences, quotes, cues.verbs)
     out = []
     mention_starts = [m.start for m in mentions]  # in text order
     for index, a, (cs, ce), (ws, we), direct in sorted(found, key=lambda f: f[2][0]):
@@ -133,6 +132,7 @@ def find_statements(
 def _continued(
     text: str,
     sentences: Sequence[tuple[int, int]],
+    starts: Sequence[int],
     found: Sequence[tuple[int, ActorMention, tuple[int, int], tuple[int, int], bool]],
     speaking: set[int],
     quotes: Sequence[tuple[int, int]],
@@ -141,9 +141,9 @@ def _continued(
     """Quotations that carry a statement on: a sentence after it (in its paragraph or the
     next) that opens with a quotation, where no one else is said to speak and no speech verb
     stands outside the quotation, goes on quoting the same speaker ('"We will pay," X said.
-    "The troops stay."'). The cue stays the statement's."""
+    "The troops stay."'). The cue stays the statement's. ``starts``: where each sentence
+    starts."""
     quote_at = {qs: qe for qs, qe in quotes}
-    starts = [b for b, _ in sentences]
     last_by_sentence = {f[0]: f for f in sorted(found, key=lambda f: f[2][0])}
     out = []
     for index, (_, actor, cue, _, _) in sorted(last_by_sentence.items()):

@@ -116,8 +116,8 @@ class Attribution:
         cues: Cues,
     ) -> list[str]:
         """``cue``'s role for each mention (sentence, start, end, how) of ``text``, in order.
-        A mention no cue word reaches is answered without trying the patterns (nine in ten:
-        ``cue`` per mention cost 0.4 ms an article of 5)."""
+        A mention no cue word reaches is answered without trying the patterns (46% of the
+        mentions of the bench corpus; the roles cost ~0.23 ms an article of ~5)."""
         by, verbs, before = cues.by, cues.verbs, cues.before
         # where the line each byline "By" stands on ends
         by_line_ends = [e if (e := text.find("\n", b)) >= 0 else len(text) for b in by]

@@ -8,7 +8,8 @@ from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 from transforms import engine
-from transforms.actors.attribution import Attribution
+from transforms.actors.attribution import BYLINE, Attribution
+from transforms.actors.attribution import PHOTO_CREDIT as PHOTO_CREDIT_ROLE
 from transforms.actors.patterns import (
     AND_NAME,
     CAP_AFTER,
@@ -56,8 +57,8 @@ R_SITTING = "sitting_leader_surname"
 R_TITLE_NAME = "title_name_pattern"
 R_APPOSITION = "apposition_pattern"
 R_NAME_AGE = "name_age_pattern"
-R_BYLINE = "byline"
-R_PHOTO = "photo_credit"
+R_BYLINE = BYLINE  # attribution.py reads these two resolutions
+R_PHOTO = PHOTO_CREDIT_ROLE
 R_EDITING = "editing_credit"
 R_SAID_NAME = "said_name_pattern"
 R_GIVEN_NAME = "given_name_pattern"
@@ -503,13 +504,17 @@ class ActorMatcher:
         chosen = select_more(chosen, extra, allow_same_span=True)
         starts = [s for s, _ in sentences]
         chosen = self._drop_uncued_ambiguous(text, starts, chosen)
+        indexes = [sentence_of(starts, c.start) for c in chosen]
         roles = self.attribution.roles(
             text,
             starts,
-            [(sentence_of(starts, c.start), c.start, c.end, c.resolution) for c in chosen],
+            [(i, c.start, c.end, c.resolution) for i, c in zip(indexes, chosen, strict=True)],
             self.attribution.cues(find),
         )
-        return [self._mention(text, starts, c, year, r) for c, r in zip(chosen, roles, strict=True)]
+        return [
+            self._mention(text, i, c, year, r)
+            for i, c, r in zip(indexes, chosen, roles, strict=True)
+        ]
 
     def _drop_uncued_ambiguous(
         self, text: str, starts: Sequence[int], chosen: list[Candidate]
@@ -586,10 +591,9 @@ class ActorMatcher:
         return None
 
     def _mention(
-        self, text: str, starts: Sequence[int], c: Candidate, year: int | None, mention_role: str
+        self, text: str, sentence_index: int, c: Candidate, year: int | None, mention_role: str
     ) -> ActorMention:
         gaz = self.gazetteer
-        sentence_index = sentence_of(starts, c.start)
         if c.actor_type == "person" and c.in_gazetteer:
             p = gaz.people[c.actor_id]
             return ActorMention(
